@@ -1,0 +1,1 @@
+"""Streaming speech recognition behind a small protocol (see base.py)."""

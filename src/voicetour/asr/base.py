@@ -1,0 +1,18 @@
+"""The StreamingRecognizer protocol the session core talks to.
+
+Contract: ``start()`` opens an utterance; ``feed(frame)`` takes one 20 ms PCM16 frame and returns
+the current partial transcript; ``finish()`` closes the utterance and returns the final one. After
+``finish()`` you must call ``start()`` before feeding again. A recognizer serves one session.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class StreamingRecognizer(Protocol):
+    def start(self) -> None: ...
+
+    def feed(self, frame: bytes) -> str: ...
+
+    def finish(self) -> str: ...

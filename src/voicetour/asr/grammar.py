@@ -1,0 +1,116 @@
+"""Generate the recognizer's grammar and pronunciation dictionary from a site's targets.
+
+The grammar has three branches that compete acoustically:
+
+    <utt> = <request> | <control> | <garbage>
+    <request> = [<lead>] [<det>] <target phrase> [<tail>]     "show me the billing page"
+    <control> = go back | stop | yes | no | scroll down | ...
+    <garbage> = <common English word>+                          out-of-domain speech lands here
+
+A forced-fit grammar would map "what's the weather like" onto some page; the garbage loop gives
+such speech a better-fitting path made of words no target uses, and the ranker then finds nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from voicetour.asr.pronounce import pronounce
+from voicetour.intent.naming import Target
+from voicetour.intent.text import CONTROL_PHRASES
+
+LEADS = [
+    "show me", "show", "go to", "open", "open up", "take me to", "bring me to", "bring up",
+    "navigate to", "switch to", "jump to", "i want to see", "i'd like to see", "let me see",
+    "let's see", "let's go to", "can you show me", "could you show me", "please show me",
+    "please open", "where is", "where are", "where can i find", "where do i find", "how do i",
+    "how can i", "where can i", "where do i", "i want to", "i need to", "i'd like to", "help me",
+    "let me", "can i", "i need", "i want", "find", "view", "see", "check", "what about",
+    "take me to", "go", "show me how to", "can you take me to",
+]
+DETERMINERS = ["the", "my", "our", "a", "an", "all", "all the", "all my", "your"]
+TAILS = ["page", "section", "tab", "screen", "settings", "please", "page please", "for me",
+         "now", "again"]
+
+# Common words for the garbage loop: function words and everyday vocabulary of off-topic speech.
+GARBAGE = """
+a about after again all also always am and any anything are around as ask at away bad be because
+been before being best better big book both but buy by call came can car cat city cold come could
+day did do does dog doing done down drink each eat even ever every far fast feel few film find
+fine first food for friend from fun funny game gave get give go going good got great had happy has
+have he hear hello her here hey hi him his hold home hot how hungry i if in is it joke just keep
+kind know last late later left life like listen little live long look lot love make man many may
+maybe me mean money more morning most movie much music must my name need never news nice night no
+not now of off old on one only or order other out over paris people person pizza play please put
+rain read really right said same say school see she should sing sleep so some song sorry sport
+sports still story sun sure talk tell than thank thanks that the their them then there these they
+thing think this time to today tomorrow too train tree try turn two up us very wait walk want was
+water way we weather week well went were what when where which who why will win with woman won
+word work world would write year yes yesterday you your
+""".split()
+
+
+@dataclass(frozen=True)
+class Grammar:
+    jsgf: str
+    dictionary: dict[str, str]
+    """word -> ARPABET phones, only the words the grammar uses."""
+    derived: dict[str, str] = field(default_factory=dict)
+    """word -> source ('espeak' or 'letters') for words missing from the CMU dictionary."""
+
+
+@functools.lru_cache(maxsize=1)
+def cmudict() -> dict[str, str]:
+    """The CMU dictionary bundled with pocketsphinx (first pronunciation of each word)."""
+    from pocketsphinx import get_model_path
+
+    entries: dict[str, str] = {}
+    with open(get_model_path("en-us/cmudict-en-us.dict"), encoding="utf-8") as fh:
+        for line in fh:
+            word, _, phones = line.strip().partition(" ")
+            if "(" in word:
+                word = word[: word.index("(")]
+            entries.setdefault(word, phones)
+    return entries
+
+
+_TOKEN = re.compile(r"^[a-z0-9][a-z0-9']*$")
+
+
+def _alts(phrases: list[str]) -> str:
+    unique = sorted({p for p in phrases if p})
+    return " | ".join(unique)
+
+
+def build_grammar(targets: list[Target]) -> Grammar:
+    phrases = sorted({p for t in targets for p in t.phrases if all(_TOKEN.match(w) for w in p.split())})
+    domain_words = {w for p in phrases for w in p.split()}
+    carrier_words = {w for p in LEADS + DETERMINERS + TAILS + list(CONTROL_PHRASES) for w in p.split()}
+    garbage = sorted(set(GARBAGE) - domain_words - carrier_words)
+    jsgf = "\n".join(
+        [
+            "#JSGF V1.0;",
+            "grammar voicetour;",
+            "public <utt> = <request> | <control> | <garbage>;",
+            "<request> = [<lead>] [<det>] <target> [<tail>];",
+            f"<lead> = {_alts(LEADS)};",
+            f"<det> = {_alts(DETERMINERS)};",
+            f"<target> = {_alts(phrases)};",
+            f"<tail> = {_alts(TAILS)};",
+            f"<control> = {_alts(list(CONTROL_PHRASES))};",
+            f"<garbage> = ({_alts(garbage)})+;",
+            "",
+        ]
+    )
+    words = domain_words | carrier_words | set(garbage)
+    known = cmudict()
+    dictionary: dict[str, str] = {}
+    derived: dict[str, str] = {}
+    for w in sorted(words):
+        phones, source = pronounce(w, known)
+        dictionary[w] = phones
+        if source != "cmudict":
+            derived[w] = source
+    return Grammar(jsgf=jsgf, dictionary=dictionary, derived=derived)

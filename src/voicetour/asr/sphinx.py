@@ -1,0 +1,64 @@
+"""The pocketsphinx implementation of StreamingRecognizer.
+
+One ``SphinxModel`` per site (it writes the grammar and dictionary once); one ``SphinxRecognizer``
+per session (each owns a pocketsphinx Decoder; decoders are not shared between sessions).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from voicetour.asr.grammar import Grammar
+from voicetour.errors import UsageError
+
+
+class SphinxModel:
+    """The compiled grammar and dictionary files, shared read-only by many decoders."""
+
+    def __init__(self, grammar: Grammar, workdir: str | None = None) -> None:
+        self.grammar = grammar
+        self._tmp = tempfile.TemporaryDirectory(prefix="voicetour-asr-") if workdir is None else None
+        root = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
+        root.mkdir(parents=True, exist_ok=True)
+        self.dict_path = root / "voicetour.dict"
+        self.jsgf_path = root / "voicetour.gram"
+        self.dict_path.write_text(
+            "".join(f"{w} {p}\n" for w, p in sorted(grammar.dictionary.items())), encoding="utf-8"
+        )
+        self.jsgf_path.write_text(grammar.jsgf, encoding="utf-8")
+
+    def recognizer(self) -> SphinxRecognizer:
+        return SphinxRecognizer(self)
+
+
+class SphinxRecognizer:
+    def __init__(self, model: SphinxModel) -> None:
+        import pocketsphinx
+
+        config = pocketsphinx.Config()
+        config["loglevel"] = "FATAL"
+        config["lm"] = None
+        config["dict"] = str(model.dict_path)
+        config["jsgf"] = str(model.jsgf_path)
+        self._decoder = pocketsphinx.Decoder(config)
+        self._open = False
+
+    def start(self) -> None:
+        self._decoder.start_utt()
+        self._open = True
+
+    def feed(self, frame: bytes) -> str:
+        if not self._open:
+            raise UsageError("feed() before start()")
+        self._decoder.process_raw(frame, False, False)
+        hyp = self._decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
+    def finish(self) -> str:
+        if not self._open:
+            raise UsageError("finish() before start()")
+        self._decoder.end_utt()
+        self._open = False
+        hyp = self._decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""

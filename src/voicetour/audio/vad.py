@@ -1,0 +1,68 @@
+"""Voice activity detection and endpointing, frame by frame, no clock.
+
+``Endpointer.push(frame)`` classifies one 20 ms frame (WebRTC VAD plus an energy floor) and
+reports transitions: speech starts after ``start_frames`` voiced frames among the last
+``start_window``; it ends after ``end_ms`` of unvoiced audio. The caller keeps the audio time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import webrtcvad
+
+from voicetour.audio import FRAME_MS, SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    mode: int = 2
+    start_window: int = 5
+    start_frames: int = 3
+    end_ms: int = 400
+    min_rms: float = 120.0
+    """Frames quieter than this RMS (PCM16 units) are silence whatever the VAD says."""
+    preroll_frames: int = 15
+    max_utterance_ms: int = 12_000
+
+
+def rms(frame: bytes) -> float:
+    samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
+    return float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
+
+
+class Endpointer:
+    def __init__(self, config: VadConfig | None = None) -> None:
+        self.config = config or VadConfig()
+        self._vad = webrtcvad.Vad(self.config.mode)
+        self._recent: deque[bool] = deque(maxlen=self.config.start_window)
+        self.in_speech = False
+        self.silence_ms = 0
+        self.speech_ms = 0
+
+    def voiced(self, frame: bytes) -> bool:
+        return rms(frame) >= self.config.min_rms and self._vad.is_speech(frame, SAMPLE_RATE)
+
+    def push(self, frame: bytes) -> tuple[bool, str | None]:
+        """Classify a frame. Returns (voiced, transition) with transition 'start', 'end' or None."""
+        voiced = self.voiced(frame)
+        self._recent.append(voiced)
+        if not self.in_speech:
+            if sum(self._recent) >= self.config.start_frames:
+                self.in_speech, self.silence_ms, self.speech_ms = True, 0, 0
+                return voiced, "start"
+            return voiced, None
+        self.speech_ms += FRAME_MS
+        self.silence_ms = 0 if voiced else self.silence_ms + FRAME_MS
+        if self.silence_ms >= self.config.end_ms or self.speech_ms >= self.config.max_utterance_ms:
+            self.reset()
+            return voiced, "end"
+        return voiced, None
+
+    def reset(self) -> None:
+        self.in_speech = False
+        self.silence_ms = 0
+        self.speech_ms = 0
+        self._recent.clear()

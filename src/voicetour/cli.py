@@ -1,0 +1,99 @@
+"""The `voicetour` command: demo, serve, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+from voicetour.errors import VoicetourError
+
+
+def demo_site_path() -> Path:
+    return Path(str(resources.files("voicetour") / "demo" / "site.json"))
+
+
+def demo_app_dir() -> Path:
+    return Path(str(resources.files("voicetour") / "demo" / "app"))
+
+
+def _engine(site_path: str | None):  # type: ignore[no-untyped-def]
+    from voicetour.session.engine import Engine
+    from voicetour.site.model import load_site
+
+    return Engine.for_site(load_site(site_path or demo_site_path()))
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from voicetour.simulate import simulate_file, timeline
+
+    engine = _engine(args.site)
+    status = 0
+    for path in args.audio:
+        try:
+            result = simulate_file(engine, path, start_url=args.start, realtime=args.realtime)
+        except VoicetourError as exc:
+            status = 1
+            if args.json:
+                print(json.dumps({"audio": path, "error": str(exc)}), flush=True)
+            else:
+                print(f"error: {exc}", file=sys.stderr)
+            continue
+        print(json.dumps(result.as_json()) if args.json else timeline(result), flush=True)
+    return status
+
+
+def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
+    import uvicorn
+
+    from voicetour.server.app import create_app
+    from voicetour.site.model import load_site
+
+    site = load_site(args.site or demo_site_path())
+    app_dir = Path(args.app_dir) if getattr(args, "app_dir", None) else (demo_app_dir() if demo or not args.site else None)
+    if app_dir is not None and not app_dir.is_dir():
+        raise VoicetourError(f"--app-dir {app_dir}: not a folder")
+    app = create_app(site, app_dir=app_dir)
+    print(f"voicetour: {site.name} tour on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws_max_size=1 << 16)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="voicetour", description="Voice tours of web apps.")
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="serve the bundled demo app with its voice tour")
+    d.add_argument("--port", type=int, default=8000)
+    d.add_argument("--host", default="127.0.0.1")
+    d.set_defaults(func=lambda a: cmd_serve(a, demo=True), site=None)
+    s = sub.add_parser("serve", help="serve a voice tour for a product described by a site file")
+    s.add_argument("--site", required=True, help="site.json")
+    s.add_argument("--app-dir", help="serve the product from this folder (else it is proxied from base_url)")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host", default="127.0.0.1")
+    s.set_defaults(func=cmd_serve)
+    m = sub.add_parser("simulate", help="run the core over WAV files")
+    m.add_argument("--site", help="site.json (default: the bundled demo)")
+    m.add_argument("audio", nargs="+", help="WAV files (any rate or channel count)")
+    m.add_argument("--json", action="store_true", help="one JSON object per line per file")
+    m.add_argument("--realtime", action="store_true", help="feed audio at real speed")
+    m.add_argument("--start", help="the page open when the audio starts (default: none)")
+    m.set_defaults(func=cmd_simulate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except VoicetourError as exc:
+        print(f"voicetour: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""The only module that reads the real clock. Everything else takes ``now`` as an argument."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+Clock = Callable[[], int]
+"""A clock returns monotonic nanoseconds."""
+
+
+def monotonic_ns() -> int:
+    return time.monotonic_ns()
+
+
+def cpu_ns() -> int:
+    """Process CPU time, for the recognizer's real-time factor."""
+    return time.process_time_ns()

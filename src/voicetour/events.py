@@ -1,0 +1,122 @@
+"""The event vocabulary shared by every stage: frozen, slotted dataclasses.
+
+The session core returns these; the shells (server, simulate) turn them into messages or lines.
+Every event carries ``turn`` (the utterance id, 0 before the first) and ``audio_ms`` (the end of the
+audio frame that produced it, in ms from the start of the stream; typed requests use the audio time
+at which they arrived).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    turn: int
+    audio_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStarted(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechEnded(Event):
+    """The endpointer decided the utterance is over (after the silence timeout)."""
+
+    last_voiced_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Partial(Event):
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Final(Event):
+    text: str = ""
+    typed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    target: str
+    url: str
+    score: float
+    selector: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates(Event):
+    items: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Prerender(Event):
+    urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Navigate(Event):
+    url: str = ""
+    target: str = ""
+    early: bool = False
+    """True when committed from a partial, before the utterance ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight(Event):
+    selector: str = ""
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel(Event):
+    """Undo an early navigation: ``url`` is where the user was before (None: no page)."""
+
+    url: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Back(Event):
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scroll(Event):
+    direction: str = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Stop(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Say(Event):
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class State(Event):
+    """What the tour page shows: listening, hearing, acting, idle."""
+
+    state: str = "listening"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected(Event):
+    """Speech that was heard but is not a request about this product."""
+
+    text: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Metric(Event):
+    name: str = ""
+    value_ms: float = 0.0
+    labels: dict[str, str] = field(default_factory=dict, hash=False, compare=True)

@@ -1,0 +1,1 @@
+"""Intent: from words to ranked targets (pages and elements of the site)."""

@@ -1,0 +1,180 @@
+"""Derive what people will say for each page and element of a site.
+
+A hand-written site file may hold only titles and labels; from those we derive singular and
+plural forms, the words of a multi-word title, "<verb> <object>" tasks from action labels with
+object synonyms ("invite a colleague" -> "invite a teammate"), and page synonyms from a small
+SaaS lexicon (billing ~ invoices ~ payments ~ subscription) unless another page owns the word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voicetour.intent.text import CARRIERS, words
+from voicetour.site.model import Site
+
+# Groups of words people use for the same thing in SaaS products.
+LEXICON: tuple[frozenset[str], ...] = tuple(
+    frozenset(g.split(","))
+    for g in (
+        "billing,invoices,payments,subscription,plans,pricing",
+        "team,users,members,seats,people,teammates,colleagues,coworkers",
+        "settings,preferences,account,configuration",
+        "reports,analytics,statistics,stats,insights",
+        "dashboard,home,overview,start",
+        "integrations,apps,connections,plugins,extensions",
+        "help,support,documentation,docs,faq",
+        "notifications,alerts,emails",
+        "projects,workspaces",
+        "security,password,passwords,authentication,login",
+        "profile,me,name,avatar",
+        "api keys,tokens,api tokens,keys",
+        "customers,clients,contacts",
+        "deals,opportunities,pipeline,sales",
+        "tasks,todos,to dos,activities",
+        "messages,inbox,conversations,chat",
+    )
+)
+# Object nouns that an action label's object may be replaced with.
+OBJECT_SYNONYMS: tuple[frozenset[str], ...] = tuple(
+    frozenset(g.split(","))
+    for g in (
+        "colleague,teammate,team member,coworker,user,member,person,someone,people,new user",
+        "report,reports,data,csv,spreadsheet",
+        "invoice,invoices,bill,receipt",
+        "plan,subscription",
+        "password,passwords",
+        "api key,key,token,api token",
+        "project,new project,app",
+        "card,credit card,payment method",
+        "webhook,hook",
+        "customer,client,contact",
+        "deal,opportunity",
+    )
+)
+ACTION_VERBS = frozenset(
+    """invite add create export download import upload schedule change update delete remove
+    connect contact send save manage enable disable edit rename archive share print pay cancel
+    upgrade downgrade reset generate book assign log""".split()
+)
+ARTICLES = ("a", "an", "the", "my", "our", "new")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Something the agent can take the user to: a page, or an element on a page."""
+
+    id: str
+    page_id: str
+    url: str
+    title: str
+    label: str
+    selector: str | None
+    description: str
+    phrases: tuple[str, ...]
+    """Normalised word sequences (lowercase, space-separated) people may say for it."""
+
+    @property
+    def is_element(self) -> bool:
+        return self.selector is not None
+
+
+def _norm(text: str) -> str:
+    return " ".join(words(text))
+
+
+def _number_variants(phrase: str) -> set[str]:
+    """The phrase with its last word in singular and plural form."""
+    ws = phrase.split()
+    if not ws:
+        return set()
+    last = ws[-1]
+    out = {phrase}
+    if last.endswith("ies") and len(last) > 4:
+        out.add(" ".join([*ws[:-1], last[:-3] + "y"]))
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3:
+        out.add(" ".join([*ws[:-1], last[:-1]]))
+    elif last.endswith("y") and len(last) > 2 and last[-2] not in "aeiou":
+        out.add(" ".join([*ws[:-1], last[:-1] + "ies"]))
+    elif last.isalpha() and len(last) > 2 and not last.endswith("s"):
+        out.add(" ".join([*ws[:-1], last + ("es" if last.endswith(("sh", "ch", "x")) else "s")]))
+    return out
+
+
+def _strip_carriers(phrase: str) -> str:
+    ws = phrase.split()
+    while ws and ws[0] in CARRIERS:
+        ws = ws[1:]
+    while ws and ws[-1] in CARRIERS:
+        ws = ws[:-1]
+    return " ".join(ws)
+
+
+def _task_variants(phrase: str) -> set[str]:
+    """'invite a colleague' -> 'invite a teammate', 'invite someone', ... (object synonyms)."""
+    ws = phrase.split()
+    if len(ws) < 2 or ws[0] not in ACTION_VERBS:
+        return set()
+    verb, rest = ws[0], ws[1:]
+    while rest and rest[0] in ARTICLES:
+        rest = rest[1:]
+    obj = " ".join(rest)
+    out = {f"{verb} {obj}"} if obj else set()
+    for group in OBJECT_SYNONYMS:
+        if obj in group or any(obj == o + "s" for o in group):
+            for syn in group:
+                out.add(f"{verb} {syn}")
+                article = "an" if syn[0] in "aeio" else "a"
+                if not syn.endswith("s") and syn not in ("someone", "data"):
+                    out.add(f"{verb} {article} {syn}")
+    return out
+
+
+def _page_synonyms(own: set[str], taken: set[str]) -> set[str]:
+    out: set[str] = set()
+    for group in LEXICON:
+        if own & group:
+            out |= {w for w in group if w not in taken}
+    return out
+
+
+def expand(phrases: set[str]) -> set[str]:
+    """Number variants, carrier-stripped forms and task variants of each phrase."""
+    out: set[str] = set()
+    for p in phrases:
+        p = _norm(p)
+        if not p:
+            continue
+        core = _strip_carriers(p) or p
+        for form in (p, core):
+            out |= _number_variants(form)
+            out |= _task_variants(form)
+        if " and " in f" {core} ":
+            for part in core.split(" and "):
+                out |= _number_variants(part.strip())
+    return {p for p in out if p}
+
+
+def targets_of(site: Site) -> list[Target]:
+    """Every page and element of the site with the phrases people may use for it."""
+    own_words = {p.id: {_norm(x) for x in (p.title, *p.aliases)} for p in site.pages}
+    taken_by: dict[str, set[str]] = {
+        pid: set().union(*(v for k, v in own_words.items() if k != pid)) for pid in own_words
+    }
+    result: list[Target] = []
+    for page in site.pages:
+        own = own_words[page.id]
+        base = {page.title, *page.aliases, page.id.replace("-", " ").replace("_", " ")}
+        taken = set().union(*(expand(t) for t in [taken_by[page.id]]))
+        base |= _page_synonyms(own | expand(own), taken)
+        result.append(
+            Target(page.id, page.id, page.url, page.title, page.title, None, page.description,
+                   tuple(sorted(expand(base))))
+        )
+        for el in page.elements:
+            phrases = expand({el.label, *el.aliases})
+            result.append(
+                Target(f"{page.id}#{el.id}", page.id, page.url, page.title, el.label,
+                       el.selector, page.description, tuple(sorted(phrases)))
+            )
+    return result

@@ -1,0 +1,301 @@
+"""The session core: one conversation, no I/O, no clock.
+
+Feed it audio with ``feed_audio(pcm, now)`` and typed requests with ``feed_text(text, now)``;
+each returns the events to act on, in order. ``now`` (monotonic ns from the shell's clock) is used
+only for the stalled-audio deadline: when audio stops arriving mid-utterance, the shell must call
+``tick(now)`` at ``next_deadline()`` to close the utterance. All other timing is audio time, counted
+from the samples received, so the same audio gives the same events however it is chunked.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from voicetour.asr.base import StreamingRecognizer
+from voicetour.audio import FRAME_MS
+from voicetour.audio.framer import Framer
+from voicetour.audio.vad import Endpointer, VadConfig
+from voicetour.errors import AudioError, UsageError
+from voicetour.events import (
+    Back,
+    Cancel,
+    Candidate,
+    Candidates,
+    Event,
+    Final,
+    Highlight,
+    Navigate,
+    Partial,
+    Prerender,
+    Rejected,
+    Say,
+    Scroll,
+    SpeechEnded,
+    SpeechStarted,
+    State,
+    Stop,
+)
+from voicetour.intent.naming import Target
+from voicetour.intent.ranker import Ranked
+from voicetour.intent.text import control_of
+from voicetour.session import reply
+from voicetour.session.engine import Engine
+from voicetour.session.policy import PolicyConfig, confident, decide
+
+MAX_TEXT_CHARS = 500
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    vad: VadConfig = field(default_factory=VadConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    stall_ms: int = 600
+    """Close an utterance when no audio has arrived for this long (wall time)."""
+
+
+class Session:
+    def __init__(
+        self,
+        engine: Engine,
+        recognizer: StreamingRecognizer | None = None,
+        config: SessionConfig | None = None,
+        start_url: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.config = config or SessionConfig()
+        self.recognizer = recognizer if recognizer is not None else engine.new_recognizer()
+        self.framer = Framer()
+        self.endpointer = Endpointer(self.config.vad)
+        self.preroll: deque[bytes] = deque(maxlen=self.config.vad.preroll_frames)
+        self.audio_ms = 0
+        self.turn = 0
+        self.url: str | None = start_url
+        self.history: list[str | None] = []
+        self.closed = False
+        self.mispredictions = 0
+        self._last_audio_ns: int | None = None
+        self._utt: _Utterance | None = None
+        self._pending: Target | None = None
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def feed_audio(self, pcm: bytes, now: int) -> list[Event]:
+        """Accept PCM16 little-endian mono 16 kHz bytes (any length; odd tails wait)."""
+        if self.closed:
+            raise UsageError("feed_audio() after close()")
+        if not isinstance(pcm, bytes | bytearray | memoryview):
+            raise AudioError(f"audio must be bytes of PCM16, got {type(pcm).__name__}")
+        self._last_audio_ns = now
+        events: list[Event] = []
+        for frame in self.framer.push(bytes(pcm)):
+            events += self._frame(frame)
+        return events
+
+    def feed_text(self, text: str, now: int) -> list[Event]:
+        """A typed request: same intent path as speech, as if it were a final transcript."""
+        if self.closed:
+            raise UsageError("feed_text() after close()")
+        text = text.strip()[:MAX_TEXT_CHARS]
+        events: list[Event] = []
+        if self._utt is not None:
+            events += self._end_utterance()
+        self.turn += 1
+        events.append(Final(self.turn, self.audio_ms, text, typed=True))
+        events += self._resolve(text, committed=None)
+        return events
+
+    def next_deadline(self) -> int | None:
+        """When the shell must call tick() if no audio arrives (ns), or None."""
+        if self._utt is None or self._last_audio_ns is None:
+            return None
+        return self._last_audio_ns + self.config.stall_ms * 1_000_000
+
+    def tick(self, now: int) -> list[Event]:
+        deadline = self.next_deadline()
+        if deadline is None or now < deadline:
+            return []
+        return self._end_utterance()
+
+    def close(self, now: int) -> list[Event]:
+        """End the session; an utterance in progress is finished, not dropped."""
+        events: list[Event] = []
+        if not self.closed:
+            tail = self.framer.flush()
+            if tail is not None:
+                events += self._frame(tail)
+            if self._utt is not None:
+                events += self._end_utterance()
+            self.closed = True
+        return events
+
+    # -- audio path -----------------------------------------------------------------------
+
+    def _frame(self, frame: bytes) -> list[Event]:
+        self.audio_ms += FRAME_MS
+        voiced, transition = self.endpointer.push(frame)
+        events: list[Event] = []
+        if self._utt is None:
+            self.preroll.append(frame)
+            if transition == "start":
+                self.turn += 1
+                self._utt = _Utterance(committed=None, before=self.url)
+                self.recognizer.start()
+                events += [SpeechStarted(self.turn, self.audio_ms), State(self.turn, self.audio_ms, "hearing")]
+                for f in self.preroll:
+                    self._utt.partial = self.recognizer.feed(f)
+                self.preroll.clear()
+                self._utt.last_voiced_ms = self.audio_ms
+                events += self._after_partial()
+            return events
+        utt = self._utt
+        if voiced:
+            utt.last_voiced_ms = self.audio_ms
+        text = self.recognizer.feed(frame)
+        if text != utt.partial:
+            utt.partial = text
+        events += self._after_partial()
+        if transition == "end":
+            events += self._end_utterance()
+        return events
+
+    def _after_partial(self) -> list[Event]:
+        utt = self._utt
+        assert utt is not None
+        events: list[Event] = []
+        if utt.partial == utt.reported:
+            return self._maybe_commit(events)
+        utt.reported = utt.partial
+        events.append(Partial(self.turn, self.audio_ms, utt.partial))
+        ranked = self.engine.ranker.rank(utt.partial)
+        utt.ranked = ranked
+        top_url = ranked[0].target.url if ranked else None
+        if top_url != utt.top_url:
+            utt.top_url, utt.top_since_ms = top_url, self.audio_ms
+        if ranked:
+            events.append(Candidates(self.turn, self.audio_ms, tuple(_candidate(r) for r in ranked)))
+            urls = tuple(dict.fromkeys(r.target.url for r in ranked))[:3]
+            if urls != utt.prerendered:
+                utt.prerendered = urls
+                events.append(Prerender(self.turn, self.audio_ms, urls))
+        return self._maybe_commit(events)
+
+    def _maybe_commit(self, events: list[Event]) -> list[Event]:
+        utt = self._utt
+        assert utt is not None
+        if utt.committed is not None or utt.top_url is None:
+            return events
+        if self.audio_ms - utt.top_since_ms < self.config.policy.stable_ms:
+            return events
+        top = confident(utt.ranked, self.config.policy)
+        if top is None or control_of(utt.partial) is not None:
+            return events
+        utt.committed = top.target
+        events += self._go(top.target, early=True)
+        return events
+
+    def _end_utterance(self) -> list[Event]:
+        utt = self._utt
+        assert utt is not None
+        self._utt = None
+        self.endpointer.reset()
+        text = self.recognizer.finish()
+        events: list[Event] = [
+            SpeechEnded(self.turn, self.audio_ms, last_voiced_ms=utt.last_voiced_ms),
+            Final(self.turn, self.audio_ms, text),
+        ]
+        events += self._resolve(text, committed=utt.committed, before=utt.before)
+        return events
+
+    # -- decisions ------------------------------------------------------------------------
+
+    def _resolve(self, text: str, committed: Target | None, before: str | None = None) -> list[Event]:
+        t, ms = self.turn, self.audio_ms
+        command = control_of(text)
+        if command is not None and committed is None:
+            return self._control(command)
+        ranked = self.engine.ranker.rank(text)
+        verdict, top = decide(ranked, self.config.policy)
+        events: list[Event] = []
+        if verdict == "accept" and top is not None:
+            target = top.target
+            if committed is None or committed.url != target.url:
+                if committed is not None:
+                    self.mispredictions += 1
+                    self.url = before
+                    if self.history:
+                        self.history.pop()
+                events += self._go(target, early=False)
+            elif target.selector and target.selector != committed.selector:
+                events.append(Highlight(t, ms, target.selector, target.label))
+            events.append(Say(t, ms, reply.reply_for(target)))
+            events.append(State(t, ms, "listening"))
+            return events
+        if committed is not None:  # the early guess did not survive the final words
+            self.mispredictions += 1
+            self.url = before
+            if self.history:
+                self.history.pop()
+            events.append(Cancel(t, ms, url=before, reason="the final words did not confirm it"))
+        if verdict == "suggest" and top is not None:
+            self._pending = top.target
+            events.append(Say(t, ms, reply.suggestion(top.target)))
+        else:
+            events.append(Rejected(t, ms, text, reason="no page of this product matches"))
+            events.append(Say(t, ms, reply.out_of_domain(self.engine.site.name)))
+        events.append(State(t, ms, "listening"))
+        return events
+
+    def _go(self, target: Target, early: bool) -> list[Event]:
+        t, ms = self.turn, self.audio_ms
+        events: list[Event] = [State(t, ms, "acting")]
+        if target.url != self.url:
+            self.history.append(self.url)
+            self.url = target.url
+        events.append(Navigate(t, ms, target.url, target.id, early=early))
+        if target.selector:
+            events.append(Highlight(t, ms, target.selector, target.label))
+        return events
+
+    def _control(self, command: str) -> list[Event]:
+        t, ms = self.turn, self.audio_ms
+        events: list[Event] = []
+        if command == "back":
+            if self.history:
+                self.url = self.history.pop()
+                events += [Back(t, ms, self.url), Say(t, ms, "Going back.")]
+            else:
+                events.append(Say(t, ms, "There is no previous page."))
+        elif command == "stop":
+            self._pending = None
+            events.append(Stop(t, ms))
+        elif command in ("scroll_down", "scroll_up"):
+            events.append(Scroll(t, ms, command.removeprefix("scroll_")))
+        elif command == "yes" and self._pending is not None:
+            target, self._pending = self._pending, None
+            events += self._go(target, early=False)
+            events.append(Say(t, ms, reply.reply_for(target)))
+        elif command == "no" and self._pending is not None:
+            self._pending = None
+            events.append(Say(t, ms, "OK. Tell me which page you want."))
+        else:
+            events.append(Say(t, ms, "OK."))
+        events.append(State(t, ms, "listening"))
+        return events
+
+
+def _candidate(r: Ranked) -> Candidate:
+    return Candidate(r.target.id, r.target.url, r.score, r.target.selector)
+
+
+@dataclass
+class _Utterance:
+    committed: Target | None
+    before: str | None
+    partial: str = ""
+    reported: str = ""
+    ranked: list[Ranked] = field(default_factory=list)
+    top_url: str | None = None
+    top_since_ms: int = 0
+    prerendered: tuple[str, ...] = ()
+    last_voiced_ms: int = 0

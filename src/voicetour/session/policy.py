@@ -1,0 +1,44 @@
+"""When to act: the commit policy, pure functions of rankings.
+
+Early commit (from a partial): the top target's score is at least ``early_score``, every candidate
+on another page trails it by ``margin``, and the same page has stayed on top for ``stable_ms`` of
+audio. Final decision (after the endpoint): accept at ``accept_score``; between ``suggest_score``
+and that, ask "did you mean ...?"; below, nothing matched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voicetour.intent.ranker import Ranked
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    early_score: float = 0.75
+    margin: float = 0.2
+    stable_ms: int = 60
+    accept_score: float = 0.5
+    suggest_score: float = 0.3
+
+
+def confident(ranked: list[Ranked], cfg: PolicyConfig) -> Ranked | None:
+    """The top candidate if it clears the early-commit score and margin, else None."""
+    if not ranked or ranked[0].score < cfg.early_score:
+        return None
+    top = ranked[0]
+    for other in ranked[1:]:
+        if other.target.url != top.target.url and top.score - other.score < cfg.margin:
+            return None
+    return top
+
+
+def decide(ranked: list[Ranked], cfg: PolicyConfig) -> tuple[str, Ranked | None]:
+    """('accept' | 'suggest' | 'none', candidate) for a final transcript."""
+    if not ranked or ranked[0].score < cfg.suggest_score:
+        return "none", None
+    top = ranked[0]
+    rivals = [r for r in ranked[1:] if r.target.url != top.target.url]
+    if top.score >= cfg.accept_score and (not rivals or top.score - rivals[0].score >= 0.05):
+        return "accept", top
+    return "suggest", top

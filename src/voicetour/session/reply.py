@@ -1,0 +1,28 @@
+"""The agent's one-sentence replies: templates from titles, labels and descriptions (no LLM)."""
+
+from __future__ import annotations
+
+from voicetour.intent.naming import Target
+
+
+def reply_for(target: Target) -> str:
+    if target.selector is None:
+        desc = f" {target.description}" if target.description else ""
+        return f"Here is {target.title}.{desc}"
+    if target.label.split()[0].lower() in _VERBS:
+        return f"To {target.label[0].lower()}{target.label[1:]}, use the highlighted button on {target.title}."
+    return f"Here is {target.label}, on the {target.title} page."
+
+
+def out_of_domain(site_name: str) -> str:
+    return f"Sorry, I can only help you find your way around {site_name}."
+
+
+def suggestion(target: Target) -> str:
+    return f"Did you mean {target.label if target.selector else target.title}?"
+
+
+_VERBS = {
+    "invite", "add", "create", "export", "download", "import", "upload", "schedule", "change",
+    "update", "delete", "remove", "connect", "contact", "send", "save", "manage", "enable", "edit",
+}
