@@ -24,7 +24,12 @@ class SphinxModel:
         self.dict_path = root / "voicetour.dict"
         self.jsgf_path = root / "voicetour.gram"
         self.dict_path.write_text(
-            "".join(f"{w} {p}\n" for w, p in sorted(grammar.dictionary.items())), encoding="utf-8"
+            "".join(
+                f"{w if i == 0 else f'{w}({i + 1})'} {p}\n"
+                for w, variants in sorted(grammar.dictionary.items())
+                for i, p in enumerate(variants)
+            ),
+            encoding="utf-8",
         )
         self.jsgf_path.write_text(grammar.jsgf, encoding="utf-8")
 

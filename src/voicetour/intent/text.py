@@ -13,7 +13,7 @@ CARRIERS = frozenset(
     show showing go going get take open see view look let's let bring find please page pages
     screen section tab want wanna need like just now up there here some thing things area part
     navigate switch jump head display visit check tell about okay ok um uh hey so then
-    voicetour""".split()
+    new voicetour""".split()
 )
 
 CONTROL_PHRASES: dict[str, str] = {

@@ -1,0 +1,1 @@
+"""The asyncio shell: Starlette app serving the tour page, the product and the WebSocket."""

@@ -1,0 +1,147 @@
+// The tour page: microphone -> WebSocket -> events -> the product frame, captions and voice.
+// Messages are described in docs/protocol.md. Text from the server is only ever set with
+// textContent, never as HTML.
+(() => {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const frame = $("product");
+  const APP = "/app";
+  let ws = null;
+  let current = null;          // product URL (site-relative) shown in the frame
+  let pendingHighlight = null; // selector to apply once the frame has loaded
+  let audioCtx = null;
+  const log = (window.voicetourLog = []);  // every server message, for tests and debugging
+
+  function setState(s) { const el = $("state"); el.textContent = s; el.className = "state " + s; }
+  function notice(text) { const n = $("notice"); n.textContent = text; n.hidden = !text; }
+  function toFrameUrl(url) { return /^https?:/.test(url) ? url : APP + url; }
+
+  function show(url) {
+    current = url;
+    if (!url) { frame.src = "about:blank"; return; }
+    const target = toFrameUrl(url);
+    const here = frame.contentWindow && frame.contentWindow.location ? frame.contentWindow.location.pathname : "";
+    if (here === new URL(target, location.href).pathname) { applyHighlight(); reportVisible(); return; }
+    frame.src = target;
+  }
+
+  function reportVisible() {
+    requestAnimationFrame(() => send({ type: "visible", url: current || "", t: performance.now() }));
+  }
+
+  frame.addEventListener("load", () => {
+    applyHighlight();
+    let path = null;
+    try { path = frame.contentWindow.location.pathname; } catch (e) { path = null; }
+    if (path && path.startsWith(APP + "/")) {
+      const url = path.slice(APP.length);
+      if (url !== current) { current = url; send({ type: "page", url }); }  // the user clicked around
+    }
+    reportVisible();
+  });
+
+  function applyHighlight() {
+    if (!pendingHighlight) return;
+    let doc;
+    try { doc = frame.contentDocument; } catch (e) { return; }
+    if (!doc) return;
+    const el = doc.querySelector(pendingHighlight);
+    if (!el) return;
+    if (!doc.getElementById("voicetour-style")) {
+      const st = doc.createElement("style");
+      st.id = "voicetour-style";
+      st.textContent = ".voicetour-highlight{outline:4px solid #f59f00!important;outline-offset:3px;" +
+        "box-shadow:0 0 0 9999px rgba(15,21,37,.25);border-radius:6px;transition:outline-color .3s}";
+      doc.head.appendChild(st);
+    }
+    doc.querySelectorAll(".voicetour-highlight").forEach((e) => e.classList.remove("voicetour-highlight"));
+    el.classList.add("voicetour-highlight");
+    el.scrollIntoView({ block: "center" });
+    pendingHighlight = null;
+  }
+
+  function say(text) {
+    $("reply").textContent = text;
+    if ("speechSynthesis" in window) {
+      speechSynthesis.cancel();
+      speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+    }
+  }
+
+  function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
+
+  function onMessage(msg) {
+    log.push(msg);
+    switch (msg.type) {
+      case "ready": setState(audioCtx ? "listening" : "idle"); break;
+      case "state": setState(msg.state); break;
+      case "speech_start": $("partial").textContent = "…"; break;
+      case "partial": $("partial").textContent = msg.text; break;
+      case "final": $("final").textContent = msg.text ? "“" + msg.text + "”" : ""; $("partial").textContent = ""; break;
+      case "navigate": pendingHighlight = null; show(msg.url); break;
+      case "highlight": pendingHighlight = msg.selector; applyHighlight(); break;
+      case "cancel": pendingHighlight = null; show(msg.url); break;
+      case "back": show(msg.url); break;
+      case "scroll":
+        try { frame.contentWindow.scrollBy({ top: (msg.direction === "up" ? -1 : 1) * frame.clientHeight * 0.8, behavior: "smooth" }); } catch (e) { /* cross-origin */ }
+        break;
+      case "stop": if ("speechSynthesis" in window) speechSynthesis.cancel(); break;
+      case "say": say(msg.text); break;
+      case "rejected": break;
+      case "error": notice("Server: " + msg.message); break;
+    }
+  }
+
+  function connect() {
+    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => send({ type: "hello", url: current || "" });
+    ws.onmessage = (e) => { if (typeof e.data === "string") onMessage(JSON.parse(e.data)); };
+    ws.onclose = () => { setState("error"); $("state").textContent = "disconnected"; setTimeout(connect, 1500); };
+  }
+
+  async function startMic() {
+    if (audioCtx) return;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      notice("This browser gives no microphone here (it needs https or localhost). Type your request below.");
+      return;
+    }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } });
+      audioCtx = new AudioContext();
+      await audioCtx.audioWorklet.addModule("/static/capture-worklet.js");
+      const src = audioCtx.createMediaStreamSource(stream);
+      const node = new AudioWorkletNode(audioCtx, "capture-processor");
+      node.port.onmessage = (e) => { if (ws && ws.readyState === 1) ws.send(e.data); };
+      src.connect(node);
+      if (audioCtx.state === "suspended") await audioCtx.resume();
+      $("mic").textContent = "Microphone on";
+      $("mic").disabled = true;
+      notice("");
+      setState("listening");
+    } catch (err) {
+      audioCtx = null;
+      const denied = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
+      notice((denied ? "Microphone permission was denied" : "No microphone could be opened (" + (err && err.name) + ")") +
+        ". Type your request in the box below instead.");
+      $("ask-text").focus();
+    }
+  }
+
+  $("mic").addEventListener("click", startMic);
+  $("ask").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = $("ask-text").value.trim();
+    if (!text) return;
+    send({ type: "text", text });
+    $("ask-text").value = "";
+  });
+
+  fetch("/site").then((r) => r.json()).then((site) => {
+    $("site-name").textContent = site.name;
+    $("examples").textContent = site.examples.length ? "Try: “" + site.examples.slice(0, 3).join("”, “") + "”" : "";
+    if (site.pages.length) show(site.pages[0].url);
+    connect();
+    startMic();
+  });
+})();

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from voicetour.cli import demo_site_path
+from voicetour.session.engine import Engine
+from voicetour.site.model import Site, load_site
+
+SPEECH = Path(__file__).parent / "fixtures" / "speech"
+
+
+@pytest.fixture(scope="session")
+def site() -> Site:
+    return load_site(demo_site_path())
+
+
+@pytest.fixture(scope="session")
+def engine(site: Site) -> Engine:
+    return Engine.for_site(site)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[dict[str, str | None]]:
+    return json.loads((SPEECH / "index.json").read_text())

@@ -1,0 +1,51 @@
+import pytest
+
+from voicetour.intent.naming import targets_of
+from voicetour.intent.ranker import Ranker
+from voicetour.site.model import parse_site
+
+HELIO = parse_site({
+    "name": "Helio CRM", "base_url": "http://127.0.0.1:8123",
+    "pages": [
+        {"id": "team", "url": "/team.html", "title": "Team settings",
+         "elements": [{"id": "invite", "label": "Invite a colleague", "selector": "#invite"}]},
+        {"id": "deals", "url": "/deals.html", "title": "Deals"},
+        {"id": "invoices", "url": "/invoices.html", "title": "Invoice"},
+        {"id": "contacts", "url": "/contacts.html", "title": "Contacts"},
+    ],
+})
+
+
+@pytest.fixture(scope="module")
+def ranker() -> Ranker:
+    return Ranker(targets_of(HELIO))
+
+
+@pytest.mark.parametrize(
+    ("said", "target"),
+    [
+        ("how do i invite a colleague", "team#invite"),
+        ("how do i invite a teammate", "team#invite"),
+        ("show me the deal page", "deals"),
+        ("my deals", "deals"),
+        ("open invoices", "invoices"),
+        ("take me to the contact page", "contacts"),
+        ("team", "team"),
+        ("show me the opportunities", "deals"),
+    ],
+)
+def test_titles_and_labels_alone_give_what_people_say(ranker: Ranker, said: str, target: str) -> None:
+    ranked = ranker.rank(said)
+    assert ranked and ranked[0].target.id == target, [(r.target.id, r.score) for r in ranked]
+
+
+@pytest.mark.parametrize("said", ["what is the weather like", "tell me a joke", "", "show me the"])
+def test_out_of_domain_ranks_nothing(ranker: Ranker, said: str) -> None:
+    assert ranker.rank(said) == []
+
+
+def test_demo_site_phrases(engine) -> None:  # type: ignore[no-untyped-def]
+    r = engine.ranker
+    assert r.rank("how do i export a report")[0].target.id == "reports#export-report"
+    assert r.rank("show me billing")[0].target.id == "billing"
+    assert r.rank("where are my invoices")[0].target.selector == "#invoices"

@@ -1,0 +1,113 @@
+"""The core driven frame by frame with a fake clock and a scripted recognizer."""
+
+from __future__ import annotations
+
+from voicetour.asr.fake import ScriptedRecognizer
+from voicetour.audio.wav import read_wav
+from voicetour.events import Back, Cancel, Final, Navigate, Partial, Rejected, Say, Scroll
+from voicetour.session.core import Session
+
+from .conftest import SPEECH
+
+FRAME = 640
+MS = 1_000_000
+
+
+def run(session: Session, pcm: bytes, start_ns: int = 0) -> list:  # type: ignore[type-arg]
+    events = []
+    for i in range(0, len(pcm), FRAME):
+        events += session.feed_audio(pcm[i : i + FRAME], start_ns + (i // FRAME) * 20 * MS)
+    return events
+
+
+def speech() -> bytes:
+    return read_wav(SPEECH / "piper-00.wav") + b"\x00" * 32 * 800
+
+
+def test_early_commit_exactly_stable_ms_after_the_partial(engine) -> None:  # type: ignore[no-untyped-def]
+    rec = ScriptedRecognizer({25: "show", 30: "show me", 40: "show me billing"}, final="show me billing")
+    s = Session(engine, recognizer=rec)
+    events = run(s, speech())
+    part = next(e for e in events if isinstance(e, Partial) and e.text == "show me billing")
+    nav = [e for e in events if isinstance(e, Navigate)]
+    assert len(nav) == 1 and nav[0].url == "/billing.html" and nav[0].early
+    assert nav[0].audio_ms == part.audio_ms + s.config.policy.stable_ms
+    final = next(e for e in events if isinstance(e, Final))
+    assert nav[0].audio_ms < final.audio_ms  # acted before the endpoint
+    assert any(isinstance(e, Say) and "Billing" in e.text for e in events)
+    assert s.url == "/billing.html"
+
+
+def test_wrong_early_guess_is_corrected(engine) -> None:  # type: ignore[no-untyped-def]
+    rec = ScriptedRecognizer({25: "show me billing"}, final="show me the team")
+    s = Session(engine, recognizer=rec, start_url="/index.html")
+    events = run(s, speech())
+    navs = [e.url for e in events if isinstance(e, Navigate)]
+    assert navs == ["/billing.html", "/team.html"]
+    assert s.url == "/team.html" and s.mispredictions == 1
+
+
+def test_out_of_domain_final_cancels_and_says_so(engine) -> None:  # type: ignore[no-untyped-def]
+    rec = ScriptedRecognizer({25: "show me billing"}, final="what weather today")
+    s = Session(engine, recognizer=rec, start_url="/index.html")
+    events = run(s, speech())
+    cancel = [e for e in events if isinstance(e, Cancel)]
+    assert cancel and cancel[0].url == "/index.html"
+    assert any(isinstance(e, Rejected) for e in events)
+    assert any(isinstance(e, Say) and "only help" in e.text for e in events)
+    assert s.url == "/index.html"
+
+
+def test_no_navigation_for_garbage(engine) -> None:  # type: ignore[no-untyped-def]
+    rec = ScriptedRecognizer({20: "what", 40: "what weather"}, final="what weather today")
+    s = Session(engine, recognizer=rec)
+    events = run(s, speech())
+    assert not [e for e in events if isinstance(e, Navigate | Cancel)]
+    assert s.url is None
+
+
+def test_typed_request_takes_the_same_path(engine) -> None:  # type: ignore[no-untyped-def]
+    s = Session(engine, recognizer=ScriptedRecognizer({}, final=""))
+    events = s.feed_text("how do I invite a teammate", 0)
+    assert [e.url for e in events if isinstance(e, Navigate)] == ["/team.html"]
+    assert any(getattr(e, "selector", None) == "#invite" for e in events)
+
+
+def test_control_words(engine) -> None:  # type: ignore[no-untyped-def]
+    s = Session(engine, recognizer=ScriptedRecognizer({}, final=""), start_url="/index.html")
+    s.feed_text("open reports", 0)
+    assert s.url == "/reports.html"
+    assert any(isinstance(e, Scroll) and e.direction == "down" for e in s.feed_text("scroll down", 1))
+    back = [e for e in s.feed_text("go back", 2) if isinstance(e, Back)]
+    assert back and back[0].url == "/index.html" and s.url == "/index.html"
+
+
+def test_stalled_audio_closes_the_utterance_at_the_deadline(engine) -> None:  # type: ignore[no-untyped-def]
+    rec = ScriptedRecognizer({25: "show me billing"}, final="show me billing")
+    s = Session(engine, recognizer=rec)
+    pcm = read_wav(SPEECH / "piper-00.wav")
+    run(s, pcm[: len(pcm) // 2 // FRAME * FRAME])
+    deadline = s.next_deadline()
+    assert deadline is not None
+    assert s.tick(deadline - 1) == []
+    events = s.tick(deadline)
+    assert any(isinstance(e, Final) and e.text == "show me billing" for e in events)
+    assert s.next_deadline() is None
+
+
+def test_same_events_whole_frame_by_frame_and_odd_splits(engine) -> None:  # type: ignore[no-untyped-def]
+    """Real recognizer: chunking must not change anything."""
+    pcm = read_wav(SPEECH / "piper-02.wav") + b"\x00" * 32 * 800
+
+    def events_for(chunks: list[bytes]) -> list:  # type: ignore[type-arg]
+        s = Session(engine)
+        out = []
+        for i, c in enumerate(chunks):
+            out += s.feed_audio(c, i)
+        return out + s.close(10**12)
+
+    whole = events_for([pcm])
+    frames = events_for([pcm[i : i + FRAME] for i in range(0, len(pcm), FRAME)])
+    odd = events_for([pcm[i : i + 333] for i in range(0, len(pcm), 333)])
+    assert whole == frames == odd
+    assert any(isinstance(e, Navigate) and e.url == "/team.html" for e in whole)
