@@ -52,7 +52,11 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     from voicetour.site.model import load_site
 
     site = load_site(args.site or demo_site_path())
-    app_dir = Path(args.app_dir) if getattr(args, "app_dir", None) else (demo_app_dir() if demo or not args.site else None)
+    app_dir: Path | None = None
+    if getattr(args, "app_dir", None):
+        app_dir = Path(args.app_dir)
+    elif demo or not args.site:
+        app_dir = demo_app_dir()
     if app_dir is not None and not app_dir.is_dir():
         raise VoicetourError(f"--app-dir {app_dir}: not a folder")
     app = create_app(site, app_dir=app_dir)

@@ -48,7 +48,8 @@ def read_wav(path: str | Path) -> bytes:
         data = np.frombuffer(raw, dtype="<i4") / 65536.0
     elif width == 3:
         b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
-        data = (b[:, 0].astype(np.int32) | (b[:, 1].astype(np.int32) << 8) | (b[:, 2].astype(np.int8).astype(np.int32) << 16)) / 256.0
+        lo, mid, hi = b[:, 0].astype(np.int32), b[:, 1].astype(np.int32), b[:, 2].astype(np.int8).astype(np.int32)
+        data = (lo | (mid << 8) | (hi << 16)) / 256.0
     else:
         raise AudioError(f"{p}: {width * 8}-bit samples are not supported; use 16-bit PCM")
     if rate < 8000:

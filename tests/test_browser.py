@@ -1,0 +1,107 @@
+"""End to end in headless Chromium: a WAV file is the microphone; the demo app must end on the
+right page with the element highlighted. Needs Debian's chromium (/usr/bin/chromium)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from voicetour.cli import demo_app_dir
+from voicetour.server.app import create_app
+
+from .conftest import SPEECH
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server_url(site, engine):  # type: ignore[no-untyped-def]
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(site, app_dir=demo_app_dir(), engine=engine),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def mic_wav(tmp_path: Path, name: str) -> Path:
+    """The fixture with 1 s of silence before and 3 s after (Chromium loops the file)."""
+    out = tmp_path / f"mic-{name}"
+    subprocess.run(["sox", str(SPEECH / name), "-r", "48000", "-c", "1", "-b", "16", str(out), "pad", "1", "3"],
+                   check=True)
+    return out
+
+
+def test_spoken_request_navigates_and_highlights(server_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is required: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    wav = mic_wav(tmp_path, "piper-02.wav")  # "how do I invite a teammate"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-audio-capture={wav}", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--autoplay-policy=no-user-gesture-required"],
+        )
+        try:
+            page = browser.new_page()
+            page.goto(server_url)
+            page.wait_for_function(
+                "() => { const f = document.getElementById('product');"
+                " return f.contentWindow.location.pathname === '/app/team.html'"
+                " && f.contentDocument.querySelector('#invite.voicetour-highlight') !== null; }",
+                timeout=30_000,
+            )
+            page.wait_for_function("() => window.voicetourLog.some(m => m.type === 'say')", timeout=15_000)
+            log = page.evaluate("window.voicetourLog")
+            assert any(m["type"] == "final" and "invite" in m["text"] for m in log)
+            assert not [m for m in log if m["type"] == "navigate" and m["url"] != "/team.html"]
+            assert page.locator("#reply").inner_text().startswith("To invite")
+        finally:
+            browser.close()
+
+
+def test_no_microphone_offers_the_text_box(server_url) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                           "--deny-permission-prompts"])
+        try:
+            context = browser.new_context(permissions=[])
+            page = context.new_page()
+            page.goto(server_url)
+            page.wait_for_selector("#notice:not([hidden])", timeout=15_000)
+            assert "Type your request" in page.locator("#notice").inner_text()
+            page.fill("#ask-text", "show me billing")
+            page.press("#ask-text", "Enter")
+            page.wait_for_function(
+                "() => document.getElementById('product').contentWindow.location.pathname === '/app/billing.html'",
+                timeout=15_000,
+            )
+        finally:
+            browser.close()

@@ -1,0 +1,141 @@
+"""The protocol through Starlette's TestClient, and a real uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+import websockets
+from starlette.testclient import TestClient
+
+from voicetour.audio.wav import read_wav
+from voicetour.cli import demo_app_dir
+from voicetour.server.app import create_app
+
+from .conftest import SPEECH
+
+
+@pytest.fixture(scope="module")
+def app(site, engine):  # type: ignore[no-untyped-def]
+    return create_app(site, app_dir=demo_app_dir(), engine=engine)
+
+
+def receive_until(ws, kind: str, limit: int = 400) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    seen = []
+    for _ in range(limit):
+        msg = ws.receive_json()
+        seen.append(msg)
+        if msg["type"] == kind:
+            return seen
+    raise AssertionError(f"no {kind!r} in {[m['type'] for m in seen]}")
+
+
+def test_pages_are_served(app) -> None:  # type: ignore[no-untyped-def]
+    c = TestClient(app)
+    assert "voicetour" in c.get("/").text
+    assert "Invite a colleague" in c.get("/app/team.html").text
+    assert c.get("/site").json()["name"] == "Acme Cloud"
+    assert "AudioWorkletProcessor" in c.get("/static/capture-worklet.js").text
+
+
+def test_typed_request_over_the_socket(app) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app).websocket_connect("/ws") as ws:
+        assert ws.receive_json()["type"] == "ready"
+        ws.send_json({"type": "hello", "url": "/index.html"})
+        ws.send_json({"type": "text", "text": "how do I invite a teammate"})
+        msgs = receive_until(ws, "say")
+        nav = [m for m in msgs if m["type"] == "navigate"]
+        assert nav and nav[0]["url"] == "/team.html"
+        assert any(m["type"] == "highlight" and m["selector"] == "#invite" for m in msgs)
+
+
+def test_spoken_request_over_the_socket(app) -> None:  # type: ignore[no-untyped-def]
+    pcm = read_wav(SPEECH / "piper-00.wav") + b"\x00" * 32 * 700
+    with TestClient(app).websocket_connect("/ws") as ws:
+        ws.receive_json()
+        for i in range(0, len(pcm), 640):
+            ws.send_bytes(pcm[i : i + 640])
+        msgs = receive_until(ws, "say")
+        assert [m["url"] for m in msgs if m["type"] == "navigate"] == ["/billing.html"]
+        assert any(m["type"] == "partial" for m in msgs)
+        assert next(m for m in msgs if m["type"] == "final")["text"] == "show me billing"
+
+
+@pytest.mark.parametrize(
+    ("send", "code"),
+    [
+        (lambda ws: ws.send_bytes(b"\x01\x02\x03"), "bad_audio"),
+        (lambda ws: ws.send_bytes(b"\x00" * 40_000), "too_large"),
+        (lambda ws: ws.send_text("not json"), "invalid_message"),
+        (lambda ws: ws.send_json({"type": "launch_rockets"}), "unknown_type"),
+        (lambda ws: ws.send_text(json.dumps({"type": "text", "text": "x" * 5000})), "too_large"),
+        (lambda ws: ws.send_json({"type": "text"}), "invalid_message"),
+    ],
+)
+def test_bad_input_gets_an_error_and_the_session_goes_on(app, send, code) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app).websocket_connect("/ws") as ws:
+        ws.receive_json()
+        send(ws)
+        err = ws.receive_json()
+        assert err["type"] == "error" and err["code"] == code and err["message"]
+        ws.send_json({"type": "text", "text": "open billing"})
+        msgs = receive_until(ws, "say")
+        assert any(m["type"] == "navigate" and m["url"] == "/billing.html" for m in msgs)
+
+
+def test_audio_faster_than_real_time_is_refused(app) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app).websocket_connect("/ws") as ws:
+        ws.receive_json()
+        for _ in range(12):  # 12 s of audio at once
+            ws.send_bytes(b"\x00" * 32_000)
+        msgs = receive_until(ws, "error", limit=50)
+        assert msgs[-1]["code"] == "too_fast"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_real_uvicorn_two_independent_sessions_and_a_vanishing_client(app) -> None:  # type: ignore[no-untyped-def]
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    pcm = read_wav(SPEECH / "piper-02.wav")
+
+    async def vanish() -> None:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            await ws.recv()
+            for i in range(0, len(pcm) // 2, 640):
+                await ws.send(pcm[i : i + 640])
+        # closed mid-sentence
+
+    async def ask(text: str) -> str:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            await ws.recv()
+            await ws.send(json.dumps({"type": "text", "text": text}))
+            while True:
+                msg = json.loads(await ws.recv())
+                if msg["type"] == "navigate":
+                    return str(msg["url"])
+
+    async def main() -> list[str]:
+        await vanish()
+        return list(await asyncio.gather(ask("show me billing"), ask("open the reports")))
+
+    try:
+        assert asyncio.run(main()) == ["/billing.html", "/reports.html"]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
