@@ -7,6 +7,7 @@ feed the core (in a worker thread: decoding is CPU work), send the rendered even
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ class SessionSocket:
             # A client that vanished mid-sentence: finish the utterance so nothing leaks.
             self.session.close(clock.monotonic_ns())
 
-    async def handle(self, message: dict[str, Any]) -> None:
+    async def handle(self, message: MutableMapping[str, Any]) -> None:
         assert self.session is not None
         if message.get("bytes") is not None:
             data: bytes = message["bytes"]
