@@ -45,6 +45,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from voicetour.evaluate import evaluate
+
+    report = evaluate(_engine(args.site), Path(args.corpus))
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    for row in report["rows"]:
+        mark = "ok " if row["ok"] else "BAD"
+        print(f"{mark} {row['voice']:<10} {row['text']!r:<36} heard {row['heard']!r:<40} -> {row['final_url']} "
+              f"v2a={row['v2a_ms']}")
+    print(json.dumps({k: v for k, v in report.items() if k != "rows"}))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     import uvicorn
 
@@ -85,6 +100,11 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--realtime", action="store_true", help="feed audio at real speed")
     m.add_argument("--start", help="the page open when the audio starts (default: none)")
     m.set_defaults(func=cmd_simulate)
+    e = sub.add_parser("evaluate", help="score a labelled corpus (a folder with index.json and WAVs)")
+    e.add_argument("corpus", help="folder, e.g. tests/fixtures/speech")
+    e.add_argument("--site", help="site.json (default: the bundled demo)")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_evaluate)
     return p
 
 

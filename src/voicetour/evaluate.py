@@ -61,6 +61,6 @@ def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
         "ood_rejection_rate": round(sum(r["ok"] for r in ood) / max(1, len(ood)), 3),
         "false_action_rate": round(sum(r["false_action"] for r in ood) / max(1, len(ood)), 3),
         "voice_to_action_ms": {"p50": percentile(lat, 50), "p95": percentile(lat, 95), "max": percentile(lat, 100)},
-        "rtf_median": percentile([r["rtf"] for r in rows if r["rtf"] is not None], 50),
+        "rtf_median": round(float(np.median([r["rtf"] for r in rows if r["rtf"] is not None] or [0])), 4),
         "rows": rows,
     }

@@ -46,6 +46,9 @@ class SphinxRecognizer:
         config["lm"] = None
         config["dict"] = str(model.dict_path)
         config["jsgf"] = str(model.jsgf_path)
+        # The lattice best-path pass takes seconds on a long garbage-loop utterance and buys
+        # nothing for a grammar; the Viterbi result is the final hypothesis.
+        config["bestpath"] = False
         self._decoder = pocketsphinx.Decoder(config)
         self._open = False
 
