@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from voicetour.cli import demo_site_path
 from voicetour.session.engine import Engine
@@ -25,3 +31,23 @@ def engine(site: Site) -> Engine:
 @pytest.fixture(scope="session")
 def corpus() -> list[dict[str, str | None]]:
     return json.loads((SPEECH / "index.json").read_text())
+
+
+@contextlib.contextmanager
+def running(app: object) -> Iterator[int]:
+    """Serve ``app`` with a real uvicorn on 127.0.0.1; yields the port, stops the server after."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)

@@ -4,44 +4,24 @@ right page with the element highlighted. Needs Debian's chromium (/usr/bin/chrom
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from voicetour.cli import demo_app_dir
 from voicetour.server.app import create_app
 
-from .conftest import SPEECH
+from .conftest import SPEECH, running
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server_url(site, engine):  # type: ignore[no-untyped-def]
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(site, app_dir=demo_app_dir(), engine=engine),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with running(create_app(site, app_dir=demo_app_dir(), engine=engine)) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 def mic_wav(tmp_path: Path, name: str) -> Path:

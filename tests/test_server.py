@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 import websockets
 from starlette.testclient import TestClient
 
@@ -17,7 +13,7 @@ from voicetour.audio.wav import read_wav
 from voicetour.cli import demo_app_dir
 from voicetour.server.app import create_app
 
-from .conftest import SPEECH
+from .conftest import SPEECH, running
 
 
 @pytest.fixture(scope="module")
@@ -97,21 +93,7 @@ def test_audio_faster_than_real_time_is_refused(app) -> None:  # type: ignore[no
         assert msgs[-1]["code"] == "too_fast"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_real_uvicorn_two_independent_sessions_and_a_vanishing_client(app) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
     pcm = read_wav(SPEECH / "piper-02.wav")
 
     async def vanish() -> None:
@@ -134,8 +116,5 @@ def test_real_uvicorn_two_independent_sessions_and_a_vanishing_client(app) -> No
         await vanish()
         return list(await asyncio.gather(ask("show me billing"), ask("open the reports")))
 
-    try:
+    with running(app) as port:
         assert asyncio.run(main()) == ["/billing.html", "/reports.html"]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
