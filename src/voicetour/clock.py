@@ -12,7 +12,3 @@ Clock = Callable[[], int]
 def monotonic_ns() -> int:
     return time.monotonic_ns()
 
-
-def cpu_ns() -> int:
-    """Process CPU time, for the recognizer's real-time factor."""
-    return time.process_time_ns()

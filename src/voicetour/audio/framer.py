@@ -30,6 +30,3 @@ class Framer:
         self._buf.clear()
         return frame
 
-    @property
-    def pending(self) -> int:
-        return len(self._buf)

@@ -151,9 +151,7 @@ class Session:
         utt = self._utt
         if voiced:
             utt.last_voiced_ms = self.audio_ms
-        text = self.recognizer.feed(frame)
-        if text != utt.partial:
-            utt.partial = text
+        utt.partial = self.recognizer.feed(frame)
         events += self._after_partial()
         if transition == "end":
             events += self._end_utterance()
@@ -221,10 +219,7 @@ class Session:
             target = top.target
             if committed is None or committed.url != target.url:
                 if committed is not None:
-                    self.mispredictions += 1
-                    self.url = before
-                    if self.history:
-                        self.history.pop()
+                    self._undo_early(before)
                 events += self._go(target, early=False)
             elif target.selector and target.selector != committed.selector:
                 events.append(Highlight(t, ms, target.selector, target.label))
@@ -232,10 +227,7 @@ class Session:
             events.append(State(t, ms, "listening"))
             return events
         if committed is not None:  # the early guess did not survive the final words
-            self.mispredictions += 1
-            self.url = before
-            if self.history:
-                self.history.pop()
+            self._undo_early(before)
             events.append(Cancel(t, ms, url=before, reason="the final words did not confirm it"))
         if verdict == "suggest" and top is not None:
             self._pending = top.target
@@ -245,6 +237,13 @@ class Session:
             events.append(Say(t, ms, reply.out_of_domain(self.engine.site.name)))
         events.append(State(t, ms, "listening"))
         return events
+
+    def _undo_early(self, before: str | None) -> None:
+        """Forget an early navigation the final words contradicted (counted as a misprediction)."""
+        self.mispredictions += 1
+        self.url = before
+        if self.history:
+            self.history.pop()
 
     def _go(self, target: Target, early: bool) -> list[Event]:
         t, ms = self.turn, self.audio_ms
