@@ -111,3 +111,16 @@ def test_same_events_whole_frame_by_frame_and_odd_splits(engine) -> None:  # typ
     odd = events_for([pcm[i : i + 333] for i in range(0, len(pcm), 333)])
     assert whole == frames == odd
     assert any(isinstance(e, Navigate) and e.url == "/team.html" for e in whole)
+
+
+def test_later_words_correct_an_early_guess_before_the_endpoint(engine) -> None:  # type: ignore[no-untyped-def]
+    rec = ScriptedRecognizer({20: "go to an team", 50: "go to integrations"}, final="go to integrations")
+    s = Session(engine, recognizer=rec, start_url="/index.html")
+    events = run(s, speech())
+    navs = [e for e in events if isinstance(e, Navigate)]
+    final = next(e for e in events if isinstance(e, Final))
+    assert [n.url for n in navs] == ["/team.html", "/integrations.html"]
+    assert all(n.early and n.audio_ms < final.audio_ms for n in navs)
+    assert s.mispredictions == 1 and s.url == "/integrations.html"
+    s.feed_text("go back", 10**12)
+    assert s.url == "/index.html"  # the wrong page left no trace in the history

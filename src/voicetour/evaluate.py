@@ -50,6 +50,7 @@ def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
             "false_action": expected is None and bool(navs),
             "v2a_ms": round(first_right["t_ms"] - end, 1) if first_right and res.final_url == expected else None,
             "rtf": res.as_json()["rtf"],
+            "mispredictions": res.mispredictions,
         })
     in_domain = [r for r in rows if r["expected"]]
     ood = [r for r in rows if not r["expected"]]
@@ -61,6 +62,7 @@ def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
         "ood_rejection_rate": round(sum(r["ok"] for r in ood) / max(1, len(ood)), 3),
         "false_action_rate": round(sum(r["false_action"] for r in ood) / max(1, len(ood)), 3),
         "voice_to_action_ms": {"p50": percentile(lat, 50), "p95": percentile(lat, 95), "max": percentile(lat, 100)},
+        "mispredictions": sum(r["mispredictions"] for r in rows),
         "rtf_median": round(float(np.median([r["rtf"] for r in rows if r["rtf"] is not None] or [0])), 4),
         "rows": rows,
     }

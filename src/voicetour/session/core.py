@@ -181,13 +181,15 @@ class Session:
     def _maybe_commit(self, events: list[Event]) -> list[Event]:
         utt = self._utt
         assert utt is not None
-        if utt.committed is not None or utt.top_url is None:
+        if utt.top_url is None or (utt.committed is not None and utt.committed.url == utt.top_url):
             return events
         if self.audio_ms - utt.top_since_ms < self.config.policy.stable_ms:
             return events
         top = confident(utt.ranked, self.config.policy)
         if top is None or control_of(utt.partial) is not None:
             return events
+        if utt.committed is not None:  # later words point elsewhere: correct now, not at the endpoint
+            self._undo_early(utt.before)
         utt.committed = top.target
         events += self._go(top.target, early=True)
         return events

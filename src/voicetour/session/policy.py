@@ -17,7 +17,9 @@ from voicetour.intent.ranker import Ranked
 class PolicyConfig:
     early_score: float = 0.75
     margin: float = 0.2
-    stable_ms: int = 60
+    stable_ms: int = 200
+    """Chosen on the fixtures: 60 ms flashed wrong pages (11 mispredictions, 1 out-of-domain navigate),
+    200 ms gave 5 and none, p95 voice-to-action 221 ms."""
     accept_score: float = 0.5
     suggest_score: float = 0.3
 
