@@ -51,3 +51,9 @@ def running(app: object) -> Iterator[int]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def grammar_engine(site: Site) -> Engine:
+    """The engine without the whisper second opinion: core tests script the recognizer's words."""
+    return Engine.for_site(site, verify=False)

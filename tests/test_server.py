@@ -59,7 +59,7 @@ def test_spoken_request_over_the_socket(app) -> None:  # type: ignore[no-untyped
         msgs = receive_until(ws, "say")
         assert [m["url"] for m in msgs if m["type"] == "navigate"] == ["/billing.html"]
         assert any(m["type"] == "partial" for m in msgs)
-        assert next(m for m in msgs if m["type"] == "final")["text"] == "show me billing"
+        assert "billing" in next(m for m in msgs if m["type"] == "final")["text"].lower()
 
 
 @pytest.mark.parametrize(

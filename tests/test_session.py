@@ -24,9 +24,9 @@ def speech() -> bytes:
     return read_wav(SPEECH / "piper-00.wav") + b"\x00" * 32 * 800
 
 
-def test_early_commit_exactly_stable_ms_after_the_partial(engine) -> None:  # type: ignore[no-untyped-def]
+def test_early_commit_exactly_stable_ms_after_the_partial(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     rec = ScriptedRecognizer({25: "show", 30: "show me", 40: "show me billing"}, final="show me billing")
-    s = Session(engine, recognizer=rec)
+    s = Session(grammar_engine, recognizer=rec)
     events = run(s, speech())
     part = next(e for e in events if isinstance(e, Partial) and e.text == "show me billing")
     nav = [e for e in events if isinstance(e, Navigate)]
@@ -38,18 +38,18 @@ def test_early_commit_exactly_stable_ms_after_the_partial(engine) -> None:  # ty
     assert s.url == "/billing.html"
 
 
-def test_wrong_early_guess_is_corrected(engine) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_early_guess_is_corrected(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     rec = ScriptedRecognizer({25: "show me billing"}, final="show me the team")
-    s = Session(engine, recognizer=rec, start_url="/index.html")
+    s = Session(grammar_engine, recognizer=rec, start_url="/index.html")
     events = run(s, speech())
     navs = [e.url for e in events if isinstance(e, Navigate)]
     assert navs == ["/billing.html", "/team.html"]
     assert s.url == "/team.html" and s.mispredictions == 1
 
 
-def test_out_of_domain_final_cancels_and_says_so(engine) -> None:  # type: ignore[no-untyped-def]
+def test_out_of_domain_final_cancels_and_says_so(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     rec = ScriptedRecognizer({25: "show me billing"}, final="what weather today")
-    s = Session(engine, recognizer=rec, start_url="/index.html")
+    s = Session(grammar_engine, recognizer=rec, start_url="/index.html")
     events = run(s, speech())
     cancel = [e for e in events if isinstance(e, Cancel)]
     assert cancel and cancel[0].url == "/index.html"
@@ -58,23 +58,23 @@ def test_out_of_domain_final_cancels_and_says_so(engine) -> None:  # type: ignor
     assert s.url == "/index.html"
 
 
-def test_no_navigation_for_garbage(engine) -> None:  # type: ignore[no-untyped-def]
+def test_no_navigation_for_garbage(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     rec = ScriptedRecognizer({20: "what", 40: "what weather"}, final="what weather today")
-    s = Session(engine, recognizer=rec)
+    s = Session(grammar_engine, recognizer=rec)
     events = run(s, speech())
     assert not [e for e in events if isinstance(e, Navigate | Cancel)]
     assert s.url is None
 
 
-def test_typed_request_takes_the_same_path(engine) -> None:  # type: ignore[no-untyped-def]
-    s = Session(engine, recognizer=ScriptedRecognizer({}, final=""))
+def test_typed_request_takes_the_same_path(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    s = Session(grammar_engine, recognizer=ScriptedRecognizer({}, final=""))
     events = s.feed_text("how do I invite a teammate", 0)
     assert [e.url for e in events if isinstance(e, Navigate)] == ["/team.html"]
     assert any(getattr(e, "selector", None) == "#invite" for e in events)
 
 
-def test_control_words(engine) -> None:  # type: ignore[no-untyped-def]
-    s = Session(engine, recognizer=ScriptedRecognizer({}, final=""), start_url="/index.html")
+def test_control_words(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    s = Session(grammar_engine, recognizer=ScriptedRecognizer({}, final=""), start_url="/index.html")
     s.feed_text("open reports", 0)
     assert s.url == "/reports.html"
     assert any(isinstance(e, Scroll) and e.direction == "down" for e in s.feed_text("scroll down", 1))
@@ -82,9 +82,9 @@ def test_control_words(engine) -> None:  # type: ignore[no-untyped-def]
     assert back and back[0].url == "/index.html" and s.url == "/index.html"
 
 
-def test_stalled_audio_closes_the_utterance_at_the_deadline(engine) -> None:  # type: ignore[no-untyped-def]
+def test_stalled_audio_closes_the_utterance_at_the_deadline(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     rec = ScriptedRecognizer({25: "show me billing"}, final="show me billing")
-    s = Session(engine, recognizer=rec)
+    s = Session(grammar_engine, recognizer=rec)
     pcm = read_wav(SPEECH / "piper-00.wav")
     run(s, pcm[: len(pcm) // 2 // FRAME * FRAME])
     deadline = s.next_deadline()
@@ -113,9 +113,9 @@ def test_same_events_whole_frame_by_frame_and_odd_splits(engine) -> None:  # typ
     assert any(isinstance(e, Navigate) and e.url == "/team.html" for e in whole)
 
 
-def test_later_words_correct_an_early_guess_before_the_endpoint(engine) -> None:  # type: ignore[no-untyped-def]
+def test_later_words_correct_an_early_guess_before_the_endpoint(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     rec = ScriptedRecognizer({20: "go to an team", 50: "go to integrations"}, final="go to integrations")
-    s = Session(engine, recognizer=rec, start_url="/index.html")
+    s = Session(grammar_engine, recognizer=rec, start_url="/index.html")
     events = run(s, speech())
     navs = [e for e in events if isinstance(e, Navigate)]
     final = next(e for e in events if isinstance(e, Final))
@@ -124,3 +124,49 @@ def test_later_words_correct_an_early_guess_before_the_endpoint(engine) -> None:
     assert s.mispredictions == 1 and s.url == "/integrations.html"
     s.feed_text("go back", 10**12)
     assert s.url == "/index.html"  # the wrong page left no trace in the history
+
+
+class _Verifier:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.calls = 0
+
+    def transcribe(self, pcm: bytes) -> str:
+        self.calls += 1
+        assert len(pcm) > 32 * 500  # the whole utterance, pre-roll included
+        return self.text
+
+
+def test_verifier_corrects_and_rescues(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    wrong = ScriptedRecognizer({}, final="open all the security")
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Open notifications."))
+    events = run(Session(eng, recognizer=wrong), speech())
+    assert [e.url for e in events if isinstance(e, Navigate)] == ["/notifications.html"]
+    assert next(e for e in events if isinstance(e, Final)).source == "verifier"
+
+    garbage = ScriptedRecognizer({}, final="only look feel")
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Where am I in voices?"))  # fuzzy: invoices
+    events = run(Session(eng, recognizer=garbage), speech())
+    assert [e.url for e in events if isinstance(e, Navigate)] == ["/billing.html"]
+
+
+def test_verifier_cannot_make_out_of_domain_speech_navigate(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Who won the game last night?"))
+    rec = ScriptedRecognizer({}, final="who won that game last night")
+    events = run(Session(eng, recognizer=rec), speech())
+    assert not [e for e in events if isinstance(e, Navigate)]
+    rejected = [e for e in events if isinstance(e, Rejected)]
+    assert rejected and rejected[0].text == "Who won the game last night?"
+
+
+def test_grammar_keeps_the_element_when_both_name_the_same_page(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Have you are in by the team mate?"))
+    rec = ScriptedRecognizer({}, final="how do i invite a teammate")
+    events = run(Session(eng, recognizer=rec), speech())
+    assert any(isinstance(e, Say) and e.text.startswith("To invite") for e in events)

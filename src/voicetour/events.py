@@ -38,6 +38,8 @@ class Partial(Event):
 class Final(Event):
     text: str = ""
     typed: bool = False
+    source: str = "grammar"
+    """'grammar' (the streaming recognizer), 'verifier' (the whole-utterance second opinion) or 'typed'."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,3 +16,9 @@ class StreamingRecognizer(Protocol):
     def feed(self, frame: bytes) -> str: ...
 
     def finish(self) -> str: ...
+
+
+class Verifier(Protocol):
+    """A slower, more accurate transcription of a whole utterance (16 kHz mono PCM16)."""
+
+    def transcribe(self, pcm: bytes) -> str: ...

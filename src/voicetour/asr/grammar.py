@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from voicetour.asr.pronounce import pronounce
 from voicetour.intent.naming import Target
-from voicetour.intent.text import CONTROL_PHRASES
+from voicetour.intent.text import COMMON_WORDS, CONTROL_PHRASES
 
 LEADS = [
     "show me", "show", "go to", "open", "open up", "take me to", "bring me to", "bring up",
@@ -34,22 +34,7 @@ DETERMINERS = ["the", "my", "our", "a", "an", "all", "all the", "all my", "your"
 TAILS = ["page", "section", "tab", "screen", "settings", "please", "page please", "for me",
          "now", "again"]
 
-# Common words for the garbage loop: function words and everyday vocabulary of off-topic speech.
-GARBAGE = """
-a about after again all also always am and any anything are around as ask at away bad be because
-been before being best better big book both but buy by call came can car cat city cold come could
-day did do does dog doing done down drink each eat even ever every far fast feel few film find
-fine first food for friend from fun funny game gave get give go going good got great had happy has
-have he hear hello her here hey hi him his hold home hot how hungry i if in is it joke just keep
-kind know last late later left life like listen little live long look lot love make man many may
-maybe me mean money more morning most movie much music must my name need never news nice night no
-not now of off old on one only or order other out over paris people person pizza play please put
-rain read really right said same say school see she should sing sleep so some song sorry sport
-sports still story sun sure talk tell than thank thanks that the their them then there these they
-thing think this time to today tomorrow too train tree try turn two up us very wait walk want was
-water way we weather week well went were what when where which who why will win with woman won
-word work world would write year yes yesterday you your
-""".split()
+
 
 
 MIN_GARBAGE_PHONES = 3
@@ -98,7 +83,7 @@ def build_grammar(targets: list[Target], garbage_weight: float = GARBAGE_WEIGHT)
     known = cmudict()
     # One- and two-phone words align to almost anything and would swallow real requests.
     garbage = sorted(
-        w for w in set(GARBAGE) - domain_words - carrier_words
+        w for w in set(COMMON_WORDS) - domain_words - carrier_words
         if w in known and len(known[w][0].split()) >= MIN_GARBAGE_PHONES
     )
     jsgf = "\n".join(

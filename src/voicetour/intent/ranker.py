@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from voicetour.intent.naming import Target
-from voicetour.intent.text import content_stems
+from voicetour.intent.text import CARRIERS, COMMON_WORDS, content_stems, stem, words
+
+FUZZY_RATIO = 0.8
+FUZZY_PENALTY = 0.85
+"""A word we do not know that looks like one we do ("building" ~ "billing", "voices" ~ "invoices")
+counts as that word, at a discount. Only for free transcripts, never for grammar output."""
 
 ELEMENT_TIE_BREAK = 1.001  # an element that explains the words as well as its page wins: we can point at it
 
@@ -37,10 +43,36 @@ class Ranker:
                 for w in s:
                     pages_of[w].add(t.page_id)
         self.weight = {w: 1.0 / len(pages) for w, pages in pages_of.items()}
+        self._forms = {w: stem(w) for t in targets for p in t.phrases for w in words(p) if stem(w) in pages_of}
         self.vocabulary = frozenset(self.weight)
 
-    def rank(self, text: str, limit: int = 5) -> list[Ranked]:
-        said = {w for w in content_stems(text) if w in self.weight}
+    def _nearest(self, word: str) -> str | None:
+        """The stem of the known word that ``word`` looks most like, if close enough."""
+        if len(word) < 4 or word in COMMON_WORDS or word in CARRIERS:
+            return None
+        best, best_ratio = None, FUZZY_RATIO
+        for form, form_stem in self._forms.items():
+            if abs(len(form) - len(word)) > 3:
+                continue
+            ratio = SequenceMatcher(None, word, form).ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = form_stem, ratio
+        return best
+
+    def rank(self, text: str, limit: int = 5, fuzzy: bool = False) -> list[Ranked]:
+        """Targets for ``text``, best first. With ``fuzzy``, unknown words may stand for a
+        similar-looking known word (scores then carry FUZZY_PENALTY)."""
+        said: set[str] = set()
+        guessed = False
+        for word in words(text):
+            if word in CARRIERS:
+                continue
+            w = stem(word)
+            if w in self.weight:
+                said.add(w)
+            elif fuzzy and (near := self._nearest(word)) is not None:
+                said.add(near)
+                guessed = True
         if not said:
             return []
         said_weight = sum(self.weight[w] for w in said)
@@ -56,6 +88,8 @@ class Ranker:
                 explained = hit_w / said_weight
                 score = max(score, 2 * coverage * explained / (coverage + explained))
             if score > 0:
+                if guessed:
+                    score *= FUZZY_PENALTY
                 if target.is_element:
                     score = min(1.0, score * ELEMENT_TIE_BREAK)
                 best.append(Ranked(target, round(score, 4)))

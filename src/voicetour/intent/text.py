@@ -16,6 +16,26 @@ CARRIERS = frozenset(
     new voicetour""".split()
 )
 
+# Everyday words of off-topic speech. The recognizer's garbage loop is made of them, and the
+# ranker never takes one of them for a similar-looking product word.
+COMMON_WORDS = frozenset(
+    """
+a about after again all also always am and any anything are around as ask at away bad be because
+been before being best better big book both but buy by call came can car cat city cold come could
+day did do does dog doing done down drink each eat even ever every far fast feel few film find
+fine first food for friend from fun funny game gave get give go going good got great had happy has
+have he hear hello her here hey hi him his hold home hot how hungry i if in is it joke just keep
+kind know last late later left life like listen little live long look lot love make man many may
+maybe me mean money more morning most movie much music must my name need never news nice night no
+not now of off old on one only or order other out over paris people person pizza play please put
+rain read really right said same say school see she should sing sleep so some song sorry sport
+sports still story sun sure talk tell than thank thanks that the their them then there these they
+thing think this time to today tomorrow too train tree try turn two up us very wait walk want was
+water way we weather week well went were what when where which who why will win with woman won
+word work world would write year yes yesterday you your
+""".split()
+)
+
 CONTROL_PHRASES: dict[str, str] = {
     "go back": "back", "back": "back", "take me back": "back", "previous page": "back",
     "stop": "stop", "cancel": "stop", "never mind": "stop", "nevermind": "stop",

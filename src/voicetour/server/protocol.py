@@ -83,8 +83,8 @@ def render(ev: Event) -> dict[str, Any] | None:
     match ev:
         case Partial(text=text):
             return {"type": "partial", "text": text, **base}
-        case Final(text=text, typed=typed):
-            return {"type": "final", "text": text, "typed": typed, **base}
+        case Final(text=text, typed=typed, source=source):
+            return {"type": "final", "text": text, "typed": typed, "source": source, **base}
         case Candidates(items=items):
             return {"type": "candidates", "items": [
                 {"target": c.target, "url": c.url, "score": c.score, "selector": c.selector} for c in items

@@ -101,7 +101,7 @@ class Session:
         if self._utt is not None:
             events += self._end_utterance()
         self.turn += 1
-        events.append(Final(self.turn, self.audio_ms, text, typed=True))
+        events.append(Final(self.turn, self.audio_ms, text, typed=True, source="typed"))
         events += self._resolve(text, committed=None)
         return events
 
@@ -143,6 +143,7 @@ class Session:
                 self.recognizer.start()
                 events += [SpeechStarted(self.turn, self.audio_ms), State(self.turn, self.audio_ms, "hearing")]
                 for f in self.preroll:
+                    self._utt.audio += f
                     self._utt.partial = self.recognizer.feed(f)
                 self.preroll.clear()
                 self._utt.last_voiced_ms = self.audio_ms
@@ -151,6 +152,7 @@ class Session:
         utt = self._utt
         if voiced:
             utt.last_voiced_ms = self.audio_ms
+        utt.audio += frame
         utt.partial = self.recognizer.feed(frame)
         events += self._after_partial()
         if transition == "end":
@@ -199,22 +201,53 @@ class Session:
         assert utt is not None
         self._utt = None
         self.endpointer.reset()
-        text = self.recognizer.finish()
+        text, source = self._final_text(self.recognizer.finish(), bytes(utt.audio))
         events: list[Event] = [
             SpeechEnded(self.turn, self.audio_ms, last_voiced_ms=utt.last_voiced_ms),
-            Final(self.turn, self.audio_ms, text),
+            Final(self.turn, self.audio_ms, text, source=source),
         ]
-        events += self._resolve(text, committed=utt.committed, before=utt.before)
+        events += self._resolve(text, committed=utt.committed, before=utt.before, fuzzy=source != "grammar")
         return events
+
+    def _final_text(self, grammar_text: str, audio: bytes) -> tuple[str, str]:
+        """The transcript to act on, and where it came from ('grammar' or 'verifier').
+
+        The verifier's words win when they name a target or a control word; when they name
+        nothing but the grammar's do, the grammar's stand (the verifier mishears product words:
+        "show me building"); when neither names anything, the verifier's words are the caption.
+        """
+        verifier = self.engine.verifier
+        if verifier is None:
+            return grammar_text, "grammar"
+        heard = verifier.transcribe(audio)
+        verdict, top = decide(self.engine.ranker.rank(heard, fuzzy=True), self.config.policy)
+        grammar_verdict, grammar_top = decide(self.engine.ranker.rank(grammar_text), self.config.policy)
+        if (
+            verdict == "accept" and grammar_verdict == "accept" and top and grammar_top
+            and top.target.url == grammar_top.target.url and grammar_top.target.is_element
+            and not top.target.is_element
+        ):
+            return grammar_text, "grammar"  # same page; the grammar also knows which element
+        if verdict == "accept" or control_of(heard) is not None:
+            return heard, "verifier"
+        if grammar_verdict == "accept" or control_of(grammar_text) is not None:
+            return grammar_text, "grammar"
+        if verdict == "suggest" or (grammar_verdict == "none" and heard):
+            return heard, "verifier"
+        return grammar_text, "grammar"
 
     # -- decisions ------------------------------------------------------------------------
 
-    def _resolve(self, text: str, committed: Target | None, before: str | None = None) -> list[Event]:
+    def _resolve(
+        self, text: str, committed: Target | None, before: str | None = None, fuzzy: bool = True
+    ) -> list[Event]:
+        """Act on a final transcript. ``fuzzy`` lets unknown words match similar known ones: right
+        for typed or verifier text, wrong for grammar output (whose words are all known)."""
         t, ms = self.turn, self.audio_ms
         command = control_of(text)
         if command is not None and committed is None:
             return self._control(command)
-        ranked = self.engine.ranker.rank(text)
+        ranked = self.engine.ranker.rank(text, fuzzy=fuzzy)
         verdict, top = decide(ranked, self.config.policy)
         events: list[Event] = []
         if verdict == "accept" and top is not None:
@@ -300,3 +333,4 @@ class _Utterance:
     top_since_ms: int = 0
     prerendered: tuple[str, ...] = ()
     last_voiced_ms: int = 0
+    audio: bytearray = field(default_factory=bytearray)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from voicetour.asr.base import StreamingRecognizer
+from voicetour.asr.base import StreamingRecognizer, Verifier
 from voicetour.asr.grammar import Grammar, build_grammar
 from voicetour.intent.naming import Target, targets_of
 from voicetour.intent.ranker import Ranker
@@ -19,13 +19,20 @@ class Engine:
     ranker: Ranker
     grammar: Grammar
     new_recognizer: Callable[[], StreamingRecognizer] = field(repr=False)
+    verifier: Verifier | None = field(default=None, repr=False)
 
     @classmethod
-    def for_site(cls, site: Site) -> Engine:
-        """Build targets, ranker, grammar and a pocketsphinx model for a site."""
+    def for_site(cls, site: Site, verify: bool = True) -> Engine:
+        """Build targets, ranker, grammar and a pocketsphinx model for a site; with ``verify``,
+        also the whisper second opinion (loaded once, shared by every session)."""
         from voicetour.asr.sphinx import SphinxModel
 
         targets = targets_of(site)
         grammar = build_grammar(targets)
         model = SphinxModel(grammar)
-        return cls(site, targets, Ranker(targets), grammar, model.recognizer)
+        verifier: Verifier | None = None
+        if verify:
+            from voicetour.asr.whisper import WhisperVerifier
+
+            verifier = WhisperVerifier()
+        return cls(site, targets, Ranker(targets), grammar, model.recognizer, verifier)
