@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from voicetour.asr.fake import ScriptedRecognizer
+from voicetour.audio.vad import Endpointer
 from voicetour.audio.wav import read_wav
-from voicetour.events import Back, Cancel, Final, Navigate, Partial, Rejected, Say, Scroll
+from voicetour.events import Back, Cancel, Final, Navigate, Partial, Rejected, Say, Scroll, SpeechEnded
 from voicetour.session.core import Session
 
 from .conftest import SPEECH
@@ -31,7 +32,16 @@ def test_early_commit_exactly_stable_ms_after_the_partial(grammar_engine) -> Non
     part = next(e for e in events if isinstance(e, Partial) and e.text == "show me billing")
     nav = [e for e in events if isinstance(e, Navigate)]
     assert len(nav) == 1 and nav[0].url == "/billing.html" and nav[0].early
-    assert nav[0].audio_ms == part.audio_ms + s.config.policy.stable_ms
+    policy = s.config.policy
+    # Expected: stable for stable_ms, or settled_ms once the speaker has paused for pause_ms.
+    ep, silence_at = Endpointer(s.config.vad), {}
+    pcm = speech()
+    for i in range(0, len(pcm), FRAME):
+        ep.push(pcm[i : i + FRAME])
+        silence_at[(i // FRAME + 1) * 20] = ep.silence_ms
+    first = part.audio_ms + policy.settled_ms
+    settled = min(t for t, sil in silence_at.items() if t >= first and sil >= policy.pause_ms)
+    assert nav[0].audio_ms == min(part.audio_ms + policy.stable_ms, settled)
     final = next(e for e in events if isinstance(e, Final))
     assert nav[0].audio_ms < final.audio_ms  # acted before the endpoint
     assert any(isinstance(e, Say) and "Billing" in e.text for e in events)
@@ -170,3 +180,17 @@ def test_grammar_keeps_the_element_when_both_name_the_same_page(grammar_engine) 
     rec = ScriptedRecognizer({}, final="how do i invite a teammate")
     events = run(Session(eng, recognizer=rec), speech())
     assert any(isinstance(e, Say) and e.text.startswith("To invite") for e in events)
+
+
+def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    verifier = _Verifier("Open notifications.")
+    eng = dataclasses.replace(grammar_engine, verifier=verifier)
+    s = Session(eng, recognizer=ScriptedRecognizer({}, final="look too old"))
+    events = run(s, speech())
+    nav = next(e for e in events if isinstance(e, Navigate))
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    assert nav.url == "/notifications.html"
+    assert nav.audio_ms == ended.last_voiced_ms + s.config.verify_after_ms
+    assert verifier.calls == 1  # the endpoint reuses the transcript: nothing was said after it

@@ -50,6 +50,8 @@ MAX_TEXT_CHARS = 500
 class SessionConfig:
     vad: VadConfig = field(default_factory=VadConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    verify_after_ms: int = 120
+    """Ask the verifier after this much silence inside an utterance (before the endpoint)."""
     stall_ms: int = 600
     """Close an utterance when no audio has arrived for this long (wall time)."""
 
@@ -155,6 +157,8 @@ class Session:
         utt.audio += frame
         utt.partial = self.recognizer.feed(frame)
         events += self._after_partial()
+        if transition != "end" and self.endpointer.silence_ms == self.config.verify_after_ms:
+            events += self._verify_early()
         if transition == "end":
             events += self._end_utterance()
         return events
@@ -185,7 +189,10 @@ class Session:
         assert utt is not None
         if utt.top_url is None or (utt.committed is not None and utt.committed.url == utt.top_url):
             return events
-        if self.audio_ms - utt.top_since_ms < self.config.policy.stable_ms:
+        stable_for = self.audio_ms - utt.top_since_ms
+        policy = self.config.policy
+        settled = self.endpointer.silence_ms >= policy.pause_ms and stable_for >= policy.settled_ms
+        if stable_for < policy.stable_ms and not settled:
             return events
         top = confident(utt.ranked, self.config.policy)
         if top is None or control_of(utt.partial) is not None:
@@ -201,7 +208,7 @@ class Session:
         assert utt is not None
         self._utt = None
         self.endpointer.reset()
-        text, source = self._final_text(self.recognizer.finish(), bytes(utt.audio))
+        text, source = self._final_text(self.recognizer.finish(), utt)
         events: list[Event] = [
             SpeechEnded(self.turn, self.audio_ms, last_voiced_ms=utt.last_voiced_ms),
             Final(self.turn, self.audio_ms, text, source=source),
@@ -209,7 +216,29 @@ class Session:
         events += self._resolve(text, committed=utt.committed, before=utt.before, fuzzy=source != "grammar")
         return events
 
-    def _final_text(self, grammar_text: str, audio: bytes) -> tuple[str, str]:
+    def _verify_early(self) -> list[Event]:
+        """At the first pause, ask the verifier now rather than at the endpoint: if it names a
+        target the grammar did not commit to, act on it before the silence timeout runs out."""
+        utt = self._utt
+        assert utt is not None
+        if self.engine.verifier is None:
+            return []
+        if utt.committed is None and confident(utt.ranked, self.config.policy) is not None:
+            return []  # the grammar is about to commit: don't hold it up with a slow transcription
+        text, source = self._final_text(utt.partial, utt)
+        if source != "verifier":
+            return []
+        verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
+        if verdict != "accept" or top is None:
+            return []
+        if utt.committed is not None:
+            if utt.committed.url == top.target.url:
+                return []
+            self._undo_early(utt.before)
+        utt.committed = top.target
+        return self._go(top.target, early=True)
+
+    def _final_text(self, grammar_text: str, utt: _Utterance) -> tuple[str, str]:
         """The transcript to act on, and where it came from ('grammar' or 'verifier').
 
         The verifier's words win when they name a target or a control word; when they name
@@ -219,7 +248,11 @@ class Session:
         verifier = self.engine.verifier
         if verifier is None:
             return grammar_text, "grammar"
-        heard = verifier.transcribe(audio)
+        if utt.heard is None or utt.last_voiced_ms > utt.heard_at_ms:
+            # Only speech since the last transcription changes it; trailing silence does not.
+            utt.heard = verifier.transcribe(bytes(utt.audio))
+            utt.heard_at_ms = self.audio_ms
+        heard = utt.heard
         verdict, top = decide(self.engine.ranker.rank(heard, fuzzy=True), self.config.policy)
         grammar_verdict, grammar_top = decide(self.engine.ranker.rank(grammar_text), self.config.policy)
         if (
@@ -334,3 +367,6 @@ class _Utterance:
     prerendered: tuple[str, ...] = ()
     last_voiced_ms: int = 0
     audio: bytearray = field(default_factory=bytearray)
+    heard: str | None = None
+    """The verifier's transcript, taken at audio time ``heard_at_ms``."""
+    heard_at_ms: int = 0

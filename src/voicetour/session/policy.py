@@ -2,7 +2,8 @@
 
 Early commit (from a partial): the top target's score is at least ``early_score``, every candidate
 on another page trails it by ``margin``, and the same page has stayed on top for ``stable_ms`` of
-audio. Final decision (after the endpoint): accept at ``accept_score``; between ``suggest_score``
+audio while speech goes on, or ``settled_ms`` once the speaker has paused for ``pause_ms``.
+Final decision (after the endpoint): accept at ``accept_score``; between ``suggest_score``
 and that, ask "did you mean ...?"; below, nothing matched.
 """
 
@@ -20,6 +21,10 @@ class PolicyConfig:
     stable_ms: int = 200
     """Chosen on the fixtures: 60 ms flashed wrong pages (11 mispredictions, 1 out-of-domain navigate),
     200 ms gave 5 and none, p95 voice-to-action 221 ms."""
+    pause_ms: int = 40
+    settled_ms: int = 60
+    """...but once the speaker pauses for ``pause_ms``, the last word is no longer changing, and
+    ``settled_ms`` of stability is enough."""
     accept_score: float = 0.5
     suggest_score: float = 0.3
 
