@@ -37,7 +37,28 @@ VOICES = {
     "piper": None,
     "espeak-us": ["-v", "en-us", "-s", "150"],
     "espeak-m3": ["-v", "en-us+m3", "-s", "145"],
+    "espeak-f3": ["-v", "en-us+f3", "-s", "160"],
 }
+NOISY = {"piper-noise10": ("piper", 10.0), "espeak-us-noise10": ("espeak-us", 10.0)}
+"""Copies of a voice with pink-ish noise mixed in at the given SNR (dB, over the speech's RMS)."""
+
+
+def add_noise(src: Path, dst: Path, snr_db: float, seed: int) -> None:
+    import numpy as np
+
+    with wave.open(str(src), "rb") as w:
+        params = w.getparams()
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
+    rng = np.random.default_rng(seed)
+    white = rng.standard_normal(len(x) + 64)
+    pink = np.convolve(white, np.ones(8) / 8, mode="same")[: len(x)]  # tilted towards low frequencies
+    voiced = x[np.abs(x) > 0.05 * np.abs(x).max()]
+    speech_rms = np.sqrt(np.mean(voiced**2))
+    noise = pink / np.sqrt(np.mean(pink**2)) * speech_rms / (10 ** (snr_db / 20))
+    y = np.clip(np.round(x + noise), -32768, 32767).astype("<i2")
+    with wave.open(str(dst), "wb") as w:
+        w.setparams(params)
+        w.writeframes(y.tobytes())
 
 
 def piper_wav(text: str, path: Path) -> None:
@@ -71,6 +92,11 @@ def main() -> None:
                     check=True, capture_output=True,
                 )
                 index.append({"file": name, "voice": voice, "text": text, "page": page, "element": element})
+    for noisy, (voice, snr) in NOISY.items():
+        for i, (text, page, element) in enumerate(CORPUS):
+            name = f"{noisy}-{i:02d}.wav"
+            add_noise(OUT / f"{voice}-{i:02d}.wav", OUT / name, snr, seed=i)
+            index.append({"file": name, "voice": noisy, "text": text, "page": page, "element": element})
     (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n")
     print(f"wrote {len(index)} files to {OUT}")
 

@@ -54,6 +54,8 @@ class Ranker:
         for form, form_stem in self._forms.items():
             if abs(len(form) - len(word)) > 3:
                 continue
+            if form[0] != word[0] and not form.endswith(word):  # "in voices" may be "invoices"
+                continue
             ratio = SequenceMatcher(None, word, form).ratio()
             if ratio >= best_ratio:
                 best, best_ratio = form_stem, ratio

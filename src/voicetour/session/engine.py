@@ -34,5 +34,11 @@ class Engine:
         if verify:
             from voicetour.asr.whisper import WhisperVerifier
 
-            verifier = WhisperVerifier()
+            verifier = WhisperVerifier(prompt=prompt_for(site))
         return cls(site, targets, Ranker(targets), grammar, model.recognizer, verifier)
+
+
+def prompt_for(site: Site) -> str:
+    """The product's own words, to bias the verifier towards them (page titles, element labels)."""
+    names = dict.fromkeys([p.title for p in site.pages] + [e.label for p in site.pages for e in p.elements])
+    return f"{site.name}: " + ", ".join(names) + "."
