@@ -49,3 +49,18 @@ def test_demo_site_phrases(engine) -> None:  # type: ignore[no-untyped-def]
     assert r.rank("how do i export a report")[0].target.id == "reports#export-report"
     assert r.rank("show me billing")[0].target.id == "billing"
     assert r.rank("where are my invoices")[0].target.selector == "#invoices"
+
+
+def test_help_me_is_a_lead_unless_it_is_all_that_is_said(engine) -> None:  # type: ignore[no-untyped-def]
+    r = engine.ranker
+    assert r.rank("help me find my invoices")[0].target.page_id == "billing"
+    assert r.rank("can you help me book a flight", fuzzy=True) == []
+    assert r.rank("help")[0].target.page_id == "support"
+
+
+def test_fuzzy_matching_is_for_free_transcripts_and_careful(engine) -> None:  # type: ignore[no-untyped-def]
+    r = engine.ranker
+    assert r.rank("show me building") == []
+    assert r.rank("show me building", fuzzy=True)[0].target.page_id == "billing"
+    assert r.rank("where am i in voices", fuzzy=True)[0].target.page_id == "billing"
+    assert r.rank("we won for getting last night", fuzzy=True) == []  # getting is not settings

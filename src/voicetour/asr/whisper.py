@@ -46,5 +46,6 @@ class WhisperVerifier:
             segments, _ = self._model.transcribe(
                 audio, language="en", beam_size=1, without_timestamps=True,
                 condition_on_previous_text=False, vad_filter=False, initial_prompt=self._prompt,
+                temperature=0.0,  # no sampling fallback: the same audio must give the same words
             )
             return " ".join(s.text.strip() for s in segments).strip()

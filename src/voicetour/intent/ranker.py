@@ -66,9 +66,12 @@ class Ranker:
         similar-looking known word (scores then carry FUZZY_PENALTY)."""
         said: set[str] = set()
         guessed = False
-        for word in words(text):
+        said_words = words(text)
+        for i, word in enumerate(said_words):
             if word in CARRIERS:
                 continue
+            if word == "help" and said_words[i + 1 : i + 2] in (["me"], ["us"]) and len(said_words) > i + 2:
+                continue  # "help me find billing", "help me a job": a lead, not the help page
             w = stem(word)
             if w in self.weight:
                 said.add(w)
