@@ -212,6 +212,7 @@ class Session:
         events: list[Event] = [
             SpeechEnded(self.turn, self.audio_ms, last_voiced_ms=utt.last_voiced_ms),
             Final(self.turn, self.audio_ms, text, source=source),
+            State(self.turn, self.audio_ms, "heard"),
         ]
         events += self._resolve(text, committed=utt.committed, before=utt.before, fuzzy=source != "grammar")
         return events
