@@ -19,3 +19,11 @@ def test_unknown_product_words_get_pronunciations() -> None:
     g = build_grammar(targets_of(site))
     assert "zapierly" in g.derived and g.dictionary["zapierly"][0]
     assert "heliosync" in g.jsgf
+
+
+def test_whisper_run_on_is_trimmed() -> None:
+    from voicetour.asr.whisper import trim_repeats
+
+    assert trim_repeats("Show me the team members, Show me") == "Show me the team members"
+    assert trim_repeats("Open API keys, Open API Keys, Open APIs keys,") == "Open API keys"
+    assert trim_repeats("How do I invite a teammate?") == "How do I invite a teammate?"

@@ -194,3 +194,21 @@ def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> No
     assert nav.url == "/notifications.html"
     assert nav.audio_ms == ended.last_voiced_ms + s.config.verify_after_ms
     assert verifier.calls == 1  # the endpoint reuses the transcript: nothing was said after it
+
+
+class _CarefulVerifier(_Verifier):
+    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+        self.calls += 1
+        return "Open notifications." if thorough else "Open note of locations"
+
+
+def test_careful_listen_only_when_nothing_matched(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    verifier = _CarefulVerifier("")
+    eng = dataclasses.replace(grammar_engine, verifier=verifier)
+    events = run(Session(eng, recognizer=ScriptedRecognizer({}, final="look too old")), speech())
+    assert [e.url for e in events if isinstance(e, Navigate)] == ["/notifications.html"]
+    calls = verifier.calls
+    run(Session(eng, recognizer=ScriptedRecognizer({}, final="open notifications")), speech())
+    assert verifier.calls == calls + 1  # the grammar matched: no careful listen
