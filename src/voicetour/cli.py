@@ -31,6 +31,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     engine = _engine(args.site)
     status = 0
+    recorders = []
     for path in args.audio:
         try:
             result = simulate_file(engine, path, start_url=args.start, realtime=args.realtime)
@@ -41,7 +42,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             else:
                 print(f"error: {exc}", file=sys.stderr)
             continue
+        recorders.append(result.recorder)
         print(json.dumps(result.as_json()) if args.json else timeline(result), flush=True)
+    if args.trace:
+        from voicetour.telemetry.trace import chrome_trace
+
+        Path(args.trace).write_text(json.dumps(chrome_trace(recorders)))
+        print(f"trace: {args.trace} (open in https://ui.perfetto.dev)", file=sys.stderr)
     return status
 
 
@@ -99,6 +106,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="one JSON object per line per file")
     m.add_argument("--realtime", action="store_true", help="feed audio at real speed")
     m.add_argument("--start", help="the page open when the audio starts (default: none)")
+    m.add_argument("--trace", metavar="OUT.json", help="write a Chrome trace-event file (opens in Perfetto)")
     m.set_defaults(func=cmd_simulate)
     e = sub.add_parser("evaluate", help="score a labelled corpus (a folder with index.json and WAVs)")
     e.add_argument("corpus", help="folder, e.g. tests/fixtures/speech")

@@ -118,6 +118,22 @@ class Rejected(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Span(Event):
+    """Work the core did for a turn, on the session's clock (ns; the shell's ``now`` timeline).
+
+    Emitted only when the session was given a clock. ``name``: 'frame' (one 20 ms frame through
+    VAD, recognizer, ranking and policy), 'rank' (intent ranking of a partial), 'verify' (the
+    whole-utterance second opinion; detail 'thorough' for the careful listen), 'finish' (closing
+    the recognizer and choosing the final transcript at the endpoint).
+    """
+
+    name: str = ""
+    start_ns: int = 0
+    end_ns: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Metric(Event):
     name: str = ""
     value_ms: float = 0.0

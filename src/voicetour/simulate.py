@@ -5,6 +5,9 @@ starts when both it has arrived and the previous frame is done: done_i = max(don
 cost_i, where cost_i is the measured processing time. An action's t_ms is done_i of the frame
 that triggered it, i.e. audio time plus any processing backlog. With ``realtime=True`` audio is
 fed at real speed and t_ms is wall time since the stream started.
+
+Each result carries a ``TurnRecorder`` on the same timeline (ns from the start of the stream), so
+``voicetour simulate --trace out.json`` writes the Chrome trace of every file.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from voicetour.events import (
 )
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
+from voicetour.telemetry.trace import TurnRecorder
 
 TRAILING_SILENCE_MS = 700  # let the endpointer see the end of speech, as a live mic would
 
@@ -47,6 +51,8 @@ class Result:
     cpu_ms: float = 0.0
     """Time spent inside the core (VAD, recognizer, ranking, policy) while feeding frames."""
     mispredictions: int = 0
+    recorder: TurnRecorder = field(default_factory=TurnRecorder)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +64,7 @@ class Result:
             "audio_ms": self.audio_ms,
             "mispredictions": self.mispredictions,
             "rtf": round(self.cpu_ms / self.audio_ms, 4) if self.audio_ms else None,
+            "metrics": self.metrics,
         }
 
 
@@ -90,13 +97,15 @@ def _action(ev: Event, t_ms: float, site_abs: Any) -> dict[str, Any] | None:
 
 def simulate_file(engine: Engine, path: str, start_url: str | None = None, realtime: bool = False) -> Result:
     pcm = read_wav(path)
-    session = Session(engine, start_url=start_url)
-    result = Result(audio=path, audio_ms=len(pcm) // 32)
+    session = Session(engine, start_url=start_url, clock=clock.monotonic_ns)
+    result = Result(audio=path, audio_ms=len(pcm) // 32, recorder=TurnRecorder(path))
     finals: list[str] = []
-    done_ns = 0.0
+    done_ns = 0
     wall0 = clock.monotonic_ns()
 
     def record(events: list[Event], t_ms: float) -> None:
+        for m in result.recorder.record(events, int(t_ms * 1e6)):
+            result.metrics.append({"turn": m.turn, "name": m.name, "ms": round(m.value_ms, 1), **m.labels})
         for ev in events:
             if isinstance(ev, Final) and ev.text:
                 finals.append(ev.text)
@@ -113,13 +122,14 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
             if lag > 0:
                 time.sleep(lag / 1e9)
         t0 = clock.monotonic_ns()
-        events = session.feed_audio(frame, t0)
+        result.recorder.audio((i + 1) * FRAME_MS, t0 - wall0 if realtime else arrival_ns)
+        events = session.feed_audio(frame, t0 - wall0 if realtime else max(done_ns, arrival_ns))
         t1 = clock.monotonic_ns()
         done_ns = max(done_ns, arrival_ns) + (t1 - t0)
         result.cpu_ms += (t1 - t0) / 1e6
         record(events, (t1 - wall0) / 1e6 if realtime else done_ns / 1e6)
     t0 = clock.monotonic_ns()
-    events = session.close(t0)
+    events = session.close(t0 - wall0 if realtime else done_ns)
     done_ns += clock.monotonic_ns() - t0
     record(events, (clock.monotonic_ns() - wall0) / 1e6 if realtime else done_ns / 1e6)
     result.transcript = " ".join(finals)

@@ -1,13 +1,22 @@
 """The Starlette application: tour page, product pages, site summary and the /ws session socket.
 
 One Session (and so one recognizer) per WebSocket. The handler is a thin loop: receive, check,
-feed the core (in a worker thread: decoding is CPU work), send the rendered events.
+feed the core (in a worker thread: decoding is CPU work), send the rendered events. Around that it
+records the session's trace (``/trace/{id}``, Chrome trace-event JSON) and the process's USE
+metrics (``/metrics``, Prometheus), and sends the tour page one ``trace`` message per turn for its
+debug waterfall.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableMapping
+import contextlib
+import logging
+import os
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, MutableMapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,12 +31,18 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from voicetour import clock
 from voicetour.audio import SAMPLE_RATE
-from voicetour.errors import ProtocolError
-from voicetour.events import Event
-from voicetour.server.protocol import check_audio, error, parse_text, render
+from voicetour.errors import ProtocolError, VoicetourError
+from voicetour.events import Event, State
+from voicetour.server.protocol import check_audio, error, parse_text, render, render_trace
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
 from voicetour.site.model import Site
+from voicetour.telemetry.metrics import Metrics
+from voicetour.telemetry.trace import TurnRecorder, chrome_trace
+
+log = logging.getLogger("voicetour")
+KEEP_TRACES = 50
+"""Traces of this many most recent sessions stay available at /trace/{id}."""
 
 STATIC = Path(str(resources.files("voicetour") / "server" / "static"))
 REALTIME_SLACK_MS = 2_000
@@ -37,24 +52,66 @@ REALTIME_SLACK_MS = 2_000
 class SessionSocket:
     """The shell around one Session."""
 
-    def __init__(self, ws: WebSocket, engine: Engine) -> None:
+    def __init__(self, ws: WebSocket, engine: Engine, metrics: Metrics, recorder: TurnRecorder) -> None:
         self.ws = ws
         self.engine = engine
+        self.metrics = metrics
+        self.recorder = recorder
         self.session: Session | None = None
         self.started_ns = clock.monotonic_ns()
         self.received_ms = 0.0
+        self.mispredictions = 0
 
-    async def send_events(self, events: list[Event]) -> None:
+    async def send(self, msg: dict[str, Any]) -> None:
+        self.metrics.send_queue.inc()
+        t0 = clock.monotonic_ns()
+        try:
+            await self.ws.send_json(msg)
+        finally:
+            self.metrics.send_queue.dec()
+            self.metrics.send.observe((clock.monotonic_ns() - t0) / 1e9)
+
+    async def send_events(self, events: list[Event], handled_ns: int) -> None:
+        finished: list[int] = []
         for ev in events:
             msg = render(ev)
             if msg is not None:
-                await self.ws.send_json(msg)
+                await self.send(msg)
+            if isinstance(ev, State) and ev.state == "listening":
+                finished.append(ev.turn)
+        metrics = self.recorder.record(events, handled_ns, clock.monotonic_ns())
+        for m in metrics:
+            self.metrics.observe(m)
+            await self.send(render(m) or {})
+        for turn in finished:
+            self.metrics.turns.inc()
+            await self.send(render_trace(turn, self.recorder.turn_spans(turn)))
+        assert self.session is not None
+        if self.session.mispredictions > self.mispredictions:
+            self.metrics.mispredictions.inc(self.session.mispredictions - self.mispredictions)
+            self.mispredictions = self.session.mispredictions
+
+    async def work(self, fn: Any, *args: Any) -> list[Event]:
+        """Run a core call in a worker thread (decoding is CPU work); counted as queue depth."""
+        self.metrics.queue.inc()
+        try:
+            return list(await asyncio.to_thread(fn, *args))
+        finally:
+            self.metrics.queue.dec()
 
     async def run(self) -> None:
         await self.ws.accept()
-        self.session = await asyncio.to_thread(Session, self.engine)
-        await self.ws.send_json({"type": "ready", "site": self.engine.site.name, "sample_rate": SAMPLE_RATE,
-                                 "frame_ms": 20})
+        self.metrics.sessions.inc()
+        try:
+            self.session = await asyncio.to_thread(lambda: Session(self.engine, clock=clock.monotonic_ns))
+            await self.send({"type": "ready", "site": self.engine.site.name, "sample_rate": SAMPLE_RATE,
+                             "frame_ms": 20, "session": self.recorder.name})
+            await self.loop()
+        finally:
+            self.metrics.sessions.dec()
+
+    async def loop(self) -> None:
+        assert self.session is not None
         try:
             while True:
                 deadline = self.session.next_deadline()
@@ -62,19 +119,29 @@ class SessionSocket:
                 try:
                     message = await asyncio.wait_for(self.ws.receive(), timeout)
                 except TimeoutError:
-                    await self.send_events(self.session.tick(clock.monotonic_ns()))
+                    now = clock.monotonic_ns()
+                    await self.send_events(self.session.tick(now), now)
                     continue
                 if message["type"] == "websocket.disconnect":
                     break
                 try:
                     await self.handle(message)
                 except ProtocolError as exc:
-                    await self.ws.send_json(error(exc.code, str(exc)))
+                    self.metrics.errors.labels("protocol", exc.code).inc()
+                    await self.send(error(exc.code, str(exc)))
+                except VoicetourError as exc:
+                    self.metrics.errors.labels("session", type(exc).__name__).inc()
+                    await self.send(error("bad_input", str(exc)))
         except WebSocketDisconnect:
             pass
+        except Exception:
+            self.metrics.errors.labels("socket", "internal").inc()
+            log.exception("session %s failed", self.recorder.name)
+            raise
         finally:
             # A client that vanished mid-sentence: finish the utterance so nothing leaks.
-            self.session.close(clock.monotonic_ns())
+            now = clock.monotonic_ns()
+            self.recorder.record(self.session.close(now), now)
 
     async def handle(self, message: MutableMapping[str, Any]) -> None:
         assert self.session is not None
@@ -87,8 +154,12 @@ class SessionSocket:
                     f"audio is arriving faster than real time ({self.received_ms / 1000:.1f} s of audio in "
                     f"{elapsed_ms / 1000:.1f} s); this chunk was not processed", code="too_fast")
             self.received_ms += len(data) / 32
-            events = await asyncio.to_thread(self.session.feed_audio, data, clock.monotonic_ns())
-            await self.send_events(events)
+            arrived = clock.monotonic_ns()
+            self.recorder.audio(self.received_ms, arrived)
+            events = await self.work(self.session.feed_audio, data, arrived)
+            handled = clock.monotonic_ns()
+            self.metrics.lag.observe((handled - arrived) / 1e9)
+            await self.send_events(events, handled)
             return
         msg = parse_text(message.get("text") or "")
         if msg.type == "hello" or msg.type == "page":
@@ -96,16 +167,24 @@ class SessionSocket:
             if isinstance(url, str) and url:
                 self.session.url = url
         elif msg.type == "text":
-            events = await asyncio.to_thread(self.session.feed_text, msg.data["text"], clock.monotonic_ns())
-            await self.send_events(events)
+            events = await self.work(self.session.feed_text, msg.data["text"], clock.monotonic_ns())
+            await self.send_events(events, clock.monotonic_ns())
+        elif msg.type == "visible":
+            turn = msg.data.get("turn")
+            if isinstance(turn, int):
+                for m in self.recorder.visible(turn, msg.data["url"], clock.monotonic_ns()):
+                    self.metrics.observe(m)
+                    await self.send(render(m) or {})
         elif msg.type == "ping":
-            await self.ws.send_json({"type": "pong", "t": msg.data.get("t")})
+            await self.send({"type": "pong", "t": msg.data.get("t")})
 
 
 def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = None) -> Starlette:
     """The ASGI app. With ``app_dir`` the product is served from that folder at /app; otherwise
     /app proxies to the site's base_url."""
     engine = engine or Engine.for_site(site)
+    metrics = Metrics()
+    traces: OrderedDict[str, TurnRecorder] = OrderedDict()
 
     async def tour(request: Request) -> Response:
         return FileResponse(STATIC / "tour.html")
@@ -118,11 +197,41 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         })
 
     async def socket(ws: WebSocket) -> None:
-        await SessionSocket(ws, engine).run()
+        recorder = TurnRecorder(uuid.uuid4().hex[:10])
+        traces[recorder.name] = recorder
+        while len(traces) > KEEP_TRACES:
+            traces.popitem(last=False)
+        await SessionSocket(ws, engine, metrics, recorder).run()
+
+    async def metrics_page(request: Request) -> Response:
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    async def trace_list(request: Request) -> Response:
+        return JSONResponse({"sessions": list(traces)})
+
+    async def trace(request: Request) -> Response:
+        sid = request.path_params["session"]
+        if sid == "all":
+            return JSONResponse(chrome_trace(list(traces.values())))
+        if sid not in traces:
+            return JSONResponse({"error": f"no trace for session {sid!r} (the last {KEEP_TRACES} are kept)"},
+                                status_code=404)
+        return JSONResponse(chrome_trace([traces[sid]]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(_watch_loop(metrics))
+        try:
+            yield
+        finally:
+            task.cancel()
 
     routes: list[Route | Mount | WebSocketRoute] = [
         Route("/", tour),
         Route("/site", site_summary),
+        Route("/metrics", metrics_page),
+        Route("/trace", trace_list),
+        Route("/trace/{session}", trace),
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
@@ -130,7 +239,29 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         routes.append(Mount("/app", StaticFiles(directory=app_dir, html=True), name="app"))
     else:
         routes.append(Route("/app/{path:path}", _proxy(site.base_url)))
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.metrics = metrics
+    app.state.traces = traces
+    return app
+
+
+async def _watch_loop(metrics: Metrics, interval: float = 0.1) -> None:
+    """Event-loop lag (how late a timer fires) and CPU utilization, sampled every ``interval``."""
+    cpu0, wall0 = time.process_time(), clock.monotonic_ns()
+    late_ns = 0
+    while True:
+        t0 = clock.monotonic_ns()
+        await asyncio.sleep(interval)
+        late = max(0, clock.monotonic_ns() - t0 - int(interval * 1e9))
+        metrics.loop_lag.observe(late / 1e9)
+        late_ns += late
+        now = clock.monotonic_ns()
+        if now - wall0 >= 1e9:
+            cpu = time.process_time()
+            metrics.cpu.set((cpu - cpu0) / ((now - wall0) / 1e9) / metrics.cores)
+            metrics.loop_busy.set(min(1.0, late_ns / (now - wall0)))
+            metrics.load.set(os.getloadavg()[0] / metrics.cores)
+            cpu0, wall0, late_ns = cpu, now, 0
 
 
 def _examples(engine: Engine) -> list[str]:

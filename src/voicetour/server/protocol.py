@@ -29,6 +29,7 @@ from voicetour.events import (
     State,
     Stop,
 )
+from voicetour.telemetry.trace import TraceSpan
 
 MAX_AUDIO_BYTES = 32_000  # one message: at most 1 s of 16 kHz PCM16
 MAX_TEXT_BYTES = 4_096
@@ -75,6 +76,15 @@ def parse_text(raw: str) -> ClientMessage:
 
 def error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
+
+
+def render_trace(turn: int, spans: list[TraceSpan]) -> dict[str, Any]:
+    """One turn's waterfall for the tour page's debug panel: ms relative to the turn's first span."""
+    t0 = min((s.start_ns for s in spans), default=0)
+    return {"type": "trace", "turn": turn, "spans": [
+        {"lane": s.lane, "name": s.name, "start_ms": round((s.start_ns - t0) / 1e6, 1),
+         "end_ms": round((s.end_ns - t0) / 1e6, 1), "detail": s.detail} for s in spans
+    ]}
 
 
 def render(ev: Event) -> dict[str, Any] | None:

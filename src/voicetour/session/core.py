@@ -3,13 +3,18 @@
 Feed it audio with ``feed_audio(pcm, now)`` and typed requests with ``feed_text(text, now)``;
 each returns the events to act on, in order. ``now`` (monotonic ns from the shell's clock) is used
 only for the stalled-audio deadline: when audio stops arriving mid-utterance, the shell must call
-``tick(now)`` at ``next_deadline()`` to close the utterance. All other timing is audio time, counted
+``tick(now)`` at ``next_deadline()`` to close the utterance. All decisions use audio time, counted
 from the samples received, so the same audio gives the same events however it is chunked.
+
+Instrumentation: given a ``clock`` (a callable returning monotonic ns, injected by the shell, a
+fake one in tests), the session also returns ``Span`` events timing its own work on the shell's
+timeline (``now`` of the call plus the clock's progress since). Without one it emits no spans.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voicetour.asr.base import StreamingRecognizer
@@ -31,6 +36,7 @@ from voicetour.events import (
     Rejected,
     Say,
     Scroll,
+    Span,
     SpeechEnded,
     SpeechStarted,
     State,
@@ -63,6 +69,7 @@ class Session:
         recognizer: StreamingRecognizer | None = None,
         config: SessionConfig | None = None,
         start_url: str | None = None,
+        clock: Callable[[], int] | None = None,
     ) -> None:
         self.engine = engine
         self.config = config or SessionConfig()
@@ -79,6 +86,9 @@ class Session:
         self._last_audio_ns: int | None = None
         self._utt: _Utterance | None = None
         self._pending: Target | None = None
+        self._clock = clock
+        self._offset = 0
+        self._spans: list[Event] = []
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -89,23 +99,29 @@ class Session:
         if not isinstance(pcm, bytes | bytearray | memoryview):
             raise AudioError(f"audio must be bytes of PCM16, got {type(pcm).__name__}")
         self._last_audio_ns = now
+        self._sync(now)
         events: list[Event] = []
         for frame in self.framer.push(bytes(pcm)):
+            t0 = self._t()
+            listening = self._utt is not None
             events += self._frame(frame)
-        return events
+            if listening or self._utt is not None:
+                self._span("frame", t0)
+        return events + self._take_spans()
 
     def feed_text(self, text: str, now: int) -> list[Event]:
         """A typed request: same intent path as speech, as if it were a final transcript."""
         if self.closed:
             raise UsageError("feed_text() after close()")
         text = text.strip()[:MAX_TEXT_CHARS]
+        self._sync(now)
         events: list[Event] = []
         if self._utt is not None:
             events += self._end_utterance()
         self.turn += 1
         events.append(Final(self.turn, self.audio_ms, text, typed=True, source="typed"))
         events += self._resolve(text, committed=None)
-        return events
+        return events + self._take_spans()
 
     def next_deadline(self) -> int | None:
         """When the shell must call tick() if no audio arrives (ns), or None."""
@@ -117,11 +133,13 @@ class Session:
         deadline = self.next_deadline()
         if deadline is None or now < deadline:
             return []
-        return self._end_utterance()
+        self._sync(now)
+        return self._end_utterance() + self._take_spans()
 
     def close(self, now: int) -> list[Event]:
         """End the session; an utterance in progress is finished, not dropped."""
         events: list[Event] = []
+        self._sync(now)
         if not self.closed:
             tail = self.framer.flush()
             if tail is not None:
@@ -129,7 +147,24 @@ class Session:
             if self._utt is not None:
                 events += self._end_utterance()
             self.closed = True
-        return events
+        return events + self._take_spans()
+
+    # -- instrumentation ------------------------------------------------------------------
+
+    def _sync(self, now: int) -> None:
+        if self._clock is not None:
+            self._offset = now - self._clock()
+
+    def _t(self) -> int:
+        return self._clock() + self._offset if self._clock is not None else 0
+
+    def _span(self, name: str, start_ns: int, detail: str = "") -> None:
+        if self._clock is not None:
+            self._spans.append(Span(self.turn, self.audio_ms, name, start_ns, self._t(), detail))
+
+    def _take_spans(self) -> list[Event]:
+        spans, self._spans = self._spans, []
+        return spans
 
     # -- audio path -----------------------------------------------------------------------
 
@@ -171,7 +206,9 @@ class Session:
             return self._maybe_commit(events)
         utt.reported = utt.partial
         events.append(Partial(self.turn, self.audio_ms, utt.partial))
+        t0 = self._t()
         ranked = self.engine.ranker.rank(utt.partial)
+        self._span("rank", t0, utt.partial)
         utt.ranked = ranked
         top_url = ranked[0].target.url if ranked else None
         if top_url != utt.top_url:
@@ -208,7 +245,9 @@ class Session:
         assert utt is not None
         self._utt = None
         self.endpointer.reset()
+        t0 = self._t()
         text, source = self._final_text(self.recognizer.finish(), utt, final=True)
+        self._span("finish", t0, text)
         events: list[Event] = [
             SpeechEnded(self.turn, self.audio_ms, last_voiced_ms=utt.last_voiced_ms),
             Final(self.turn, self.audio_ms, text, source=source),
@@ -255,7 +294,9 @@ class Session:
             return grammar_text, "grammar"
         if utt.heard is None or utt.last_voiced_ms > utt.heard_at_ms:
             # Only speech since the last transcription changes it; trailing silence does not.
+            t0 = self._t()
             utt.heard = verifier.transcribe(bytes(utt.audio))
+            self._span("verify", t0, utt.heard)
             utt.heard_at_ms = self.audio_ms
         heard = utt.heard
         verdict, top = decide(self.engine.ranker.rank(heard, fuzzy=True), self.config.policy)
@@ -271,7 +312,9 @@ class Session:
         if grammar_verdict == "accept" or control_of(grammar_text) is not None:
             return grammar_text, "grammar"
         if final:
+            t0 = self._t()
             careful = verifier.transcribe(bytes(utt.audio), thorough=True)
+            self._span("verify", t0, "thorough: " + careful)
             careful_verdict, _ = decide(self.engine.ranker.rank(careful, fuzzy=True), self.config.policy)
             if careful_verdict == "accept" or control_of(careful) is not None:
                 return careful, "verifier"

@@ -1,0 +1,1 @@
+"""Traces and metrics: what the shells record about the core's work (issue 3)."""
