@@ -26,4 +26,7 @@ def test_whisper_run_on_is_trimmed() -> None:
 
     assert trim_repeats("Show me the team members, Show me") == "Show me the team members"
     assert trim_repeats("Open API keys, Open API Keys, Open APIs keys,") == "Open API keys"
+    run_on = "What's the weather like today? What's weather like to date?"
+    assert trim_repeats(run_on) == "What's the weather like today?"
+    assert trim_repeats("Stop, Stop") == "Stop" and trim_repeats("Scroll down, scroll down.") == "Scroll down"
     assert trim_repeats("How do I invite a teammate?") == "How do I invite a teammate?"

@@ -212,3 +212,32 @@ def test_careful_listen_only_when_nothing_matched(grammar_engine) -> None:  # ty
     calls = verifier.calls
     run(Session(eng, recognizer=ScriptedRecognizer({}, final="open notifications")), speech())
     assert verifier.calls == calls + 1  # the grammar matched: no careful listen
+
+
+def test_command_acts_at_the_first_pause_and_overrides_an_early_page(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from voicetour.events import State
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Scroll down."))
+    # The grammar mistook the command for a page while it was being said.
+    s = Session(eng, recognizer=ScriptedRecognizer({25: "roles"}, final="roles"), start_url="/index.html")
+    events = run(s, speech())
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    kinds = [type(e).__name__ for e in events if isinstance(e, Navigate | Cancel | Scroll)]
+    assert kinds == ["Navigate", "Cancel", "Scroll"]
+    scroll = next(e for e in events if isinstance(e, Scroll))
+    assert scroll.direction == "down" and scroll.audio_ms == ended.last_voiced_ms + s.config.verify_after_ms
+    assert s.url == "/index.html" and s.mispredictions == 1
+    # Done once, not again at the endpoint; the turn still ends with 'listening'.
+    assert sum(isinstance(e, Scroll) for e in events) == 1
+    assert [e.state for e in events if isinstance(e, State)][-1] == "listening"
+
+
+def test_lone_grammar_command_loses_to_a_longer_sentence(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Open out applications"))
+    events = run(Session(eng, recognizer=ScriptedRecognizer({}, final="no")), speech())
+    final = next(e for e in events if isinstance(e, Final))
+    assert final.text == "Open out applications" and final.source == "verifier"

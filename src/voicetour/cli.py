@@ -67,6 +67,37 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if args.sessions:
+        from voicetour.bench.load import sweep
+        from voicetour.site.model import load_site
+
+        counts = _counts(args.sessions)
+        sweep(load_site(demo_site_path()), counts, out, quick=args.quick,
+                       flame=Path(args.flame) if args.flame else None)
+        print((out / "load.md").read_text())
+        return 0
+    from voicetour.bench.run import run
+
+    run(_engine(args.site), out, quick=args.quick, corpus_dir=Path(args.corpus) if args.corpus else None,
+                 realtime=args.realtime)
+    print((out / "report.md").read_text())
+    print(f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'latency_cdf.png'}, {out / 'stages.png'}",
+          file=sys.stderr)
+    return 0
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        counts = []
+    if not counts or any(n < 1 for n in counts):
+        raise VoicetourError(f"--sessions {text!r}: expected positive integers separated by commas, e.g. 1,10,50")
+    return counts
+
+
 def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     import uvicorn
 
@@ -113,6 +144,16 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--site", help="site.json (default: the bundled demo)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_evaluate)
+    b = sub.add_parser("bench", help="streaming vs the sequential baseline on a synthesised corpus; load sweeps")
+    b.add_argument("--quick", action="store_true", help="3 voices, one noise level per file (a few minutes)")
+    b.add_argument("--out", default="bench-out", help="folder for report.json, report.md and plots")
+    b.add_argument("--corpus", help="reuse (or build into) this corpus folder instead of OUT/corpus")
+    b.add_argument("--realtime", action="store_true", help="feed the streaming core at real speed (slower)")
+    b.add_argument("--sessions", help="load sweep instead: N live WebSocket sessions, e.g. 1,10,50,100")
+    b.add_argument("--flame", metavar="OUT.svg", help="with --sessions: record the server with py-spy "
+                   "(flame graph SVG; a .json name writes speedscope)")
+    b.add_argument("--site", help="site.json (default: the bundled demo; the corpus phrases are the demo's)")
+    b.set_defaults(func=cmd_bench)
     return p
 
 

@@ -87,9 +87,16 @@ def trim_repeats(text: str) -> str:
     """Cut a short-window run-on where whisper starts the sentence again:
     'Show me the team members, Show me' -> 'Show me the team members'."""
     words = text.split()
-    key = [w.strip(",.?!").lower() for w in words[:2]]
+    norm = [w.strip(",.?!").lower() for w in words]
+    for n in range(1, len(words) // 2 + 1):
+        if norm[n : 2 * n] == norm[:n]:  # 'Stop, Stop' -> 'Stop'
+            return " ".join(words[:n]).strip().rstrip(",")
+    key = norm[:2]
     for i in range(2, len(words) - 1):
         if [w.strip(",.?!").lower() for w in words[i : i + 2]] == key:
             words = words[:i]
+            break
+        if words[i - 1][-1] in ".?!" and words[i].strip(",.?!").lower() == key[0]:
+            words = words[:i]  # a new sentence starting like the first one: 'What's the X? What's X?'
             break
     return " ".join(words).strip().rstrip(",")

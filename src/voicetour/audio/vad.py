@@ -25,6 +25,10 @@ class VadConfig:
     min_rms: float = 120.0
     """Frames quieter than this RMS (PCM16 units) are silence whatever the VAD says."""
     preroll_frames: int = 15
+    noise_frames: int = 100
+    """The noise floor is the quietest frame of the last this many (2 s): minimum statistics."""
+    noise_factor: float = 1.5
+    """A frame counts as voiced only if its RMS is this many times the noise floor (3.5 dB above it)."""
     max_utterance_ms: int = 12_000
 
 
@@ -41,9 +45,16 @@ class Endpointer:
         self.in_speech = False
         self.silence_ms = 0
         self.speech_ms = 0
+        self._levels: deque[float] = deque(maxlen=self.config.noise_frames)
 
     def voiced(self, frame: bytes) -> bool:
-        return rms(frame) >= self.config.min_rms and self._vad.is_speech(frame, SAMPLE_RATE)
+        """WebRTC VAD, gated by loudness: above ``min_rms`` and above the adaptive noise floor.
+        The floor matters in steady noise (fans, traffic), which WebRTC's VAD calls speech: without
+        it an utterance in a noisy room would never end until ``max_utterance_ms``."""
+        level = rms(frame)
+        self._levels.append(level)
+        floor = min(self._levels) * self.config.noise_factor
+        return level >= max(self.config.min_rms, floor) and self._vad.is_speech(frame, SAMPLE_RATE)
 
     def push(self, frame: bytes) -> tuple[bool, str | None]:
         """Classify a frame. Returns (voiced, transition) with transition 'start', 'end' or None."""

@@ -44,7 +44,7 @@ from voicetour.events import (
 )
 from voicetour.intent.naming import Target
 from voicetour.intent.ranker import Ranked
-from voicetour.intent.text import control_of
+from voicetour.intent.text import control_of, words
 from voicetour.session import reply
 from voicetour.session.engine import Engine
 from voicetour.session.policy import PolicyConfig, confident, decide
@@ -226,6 +226,8 @@ class Session:
         assert utt is not None
         if utt.top_url is None or (utt.committed is not None and utt.committed.url == utt.top_url):
             return events
+        if utt.control is not None:  # a command was carried out: this turn navigates no more
+            return events
         stable_for = self.audio_ms - utt.top_since_ms
         policy = self.config.policy
         settled = self.endpointer.silence_ms >= policy.pause_ms and stable_for >= policy.settled_ms
@@ -253,6 +255,8 @@ class Session:
             Final(self.turn, self.audio_ms, text, source=source),
             State(self.turn, self.audio_ms, "heard"),
         ]
+        if utt.control is not None and control_of(text) == utt.control:
+            return [*events, State(self.turn, self.audio_ms, "listening")]  # already done at the pause
         events += self._resolve(text, committed=utt.committed, before=utt.before, fuzzy=source != "grammar")
         return events
 
@@ -266,6 +270,16 @@ class Session:
         if utt.committed is None and confident(utt.ranked, self.config.policy) is not None:
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
         text, source = self._final_text(utt.partial, utt)
+        command = control_of(text)
+        if command is not None and utt.control is None:
+            # A command said and paused after: act now, not 400 ms later at the endpoint.
+            utt.control = command
+            events: list[Event] = []
+            if utt.committed is not None:
+                self._undo_early(utt.before)
+                events.append(Cancel(self.turn, self.audio_ms, url=utt.before, reason="it was a command, not a page"))
+                utt.committed = None
+            return events + self._control(command, done=False)
         if source != "verifier":
             return []
         verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
@@ -309,7 +323,7 @@ class Session:
             return grammar_text, "grammar"  # same page; the grammar also knows which element
         if verdict == "accept" or control_of(heard) is not None:
             return heard, "verifier"
-        if grammar_verdict == "accept" or control_of(grammar_text) is not None:
+        if grammar_verdict == "accept" or _plausible_control(grammar_text, heard):
             return grammar_text, "grammar"
         if final:
             t0 = self._t()
@@ -331,7 +345,10 @@ class Session:
         for typed or verifier text, wrong for grammar output (whose words are all known)."""
         t, ms = self.turn, self.audio_ms
         command = control_of(text)
-        if command is not None and committed is None:
+        if command is not None:
+            if committed is not None:  # "scroll down" misheard as a page while it was being said
+                self._undo_early(before)
+                return [Cancel(t, ms, url=before, reason="it was a command, not a page"), *self._control(command)]
             return self._control(command)
         ranked = self.engine.ranker.rank(text, fuzzy=fuzzy)
         verdict, top = decide(ranked, self.config.policy)
@@ -377,7 +394,8 @@ class Session:
             events.append(Highlight(t, ms, target.selector, target.label))
         return events
 
-    def _control(self, command: str) -> list[Event]:
+    def _control(self, command: str, done: bool = True) -> list[Event]:
+        """Carry out a control word; ``done``: the turn is over (say so with State 'listening')."""
         t, ms = self.turn, self.audio_ms
         events: list[Event] = []
         if command == "back":
@@ -400,8 +418,15 @@ class Session:
             events.append(Say(t, ms, "OK. Tell me which page you want."))
         else:
             events.append(Say(t, ms, "OK."))
-        events.append(State(t, ms, "listening"))
+        if done:
+            events.append(State(t, ms, "listening"))
         return events
+
+
+def _plausible_control(grammar_text: str, heard: str) -> bool:
+    """A control word from the grammar, unless the verifier heard a longer sentence: in noise the
+    grammar's shortest path is often a lone "no" for words it could not match."""
+    return control_of(grammar_text) is not None and len(words(heard)) <= len(words(grammar_text)) + 1
 
 
 def _candidate(r: Ranked) -> Candidate:
@@ -423,3 +448,5 @@ class _Utterance:
     heard: str | None = None
     """The verifier's transcript, taken at audio time ``heard_at_ms``."""
     heard_at_ms: int = 0
+    control: str | None = None
+    """A control word already carried out at the first pause."""

@@ -41,4 +41,5 @@ class Engine:
 def prompt_for(site: Site) -> str:
     """The product's own words, to bias the verifier towards them (page titles, element labels)."""
     names = dict.fromkeys([p.title for p in site.pages] + [e.label for p in site.pages for e in p.elements])
-    return f"{site.name}: " + ", ".join(names) + "."
+    # The control words too: a lone "stop" is otherwise heard as "star" (which fuzzily means "start").
+    return "Stop. Scroll down. Scroll up. Go back. " + f"{site.name}: " + ", ".join(names) + "."

@@ -1,0 +1,225 @@
+"""`voicetour bench --sessions 1,10,50,100`: N live sessions against one server process.
+
+The server is a separate process (``voicetour serve`` for the demo, on 127.0.0.1); this process
+is only the load generator, so the two do not share a GIL. Each session opens a real WebSocket,
+waits for ``ready``, then streams corpus utterances in real time (20 ms frames, paced by the
+clock, starts staggered over the first second), each followed by silence. Voice-to-action is
+measured at the client: when the right ``navigate`` arrived minus when the last voiced 10 ms of the
+clean audio was sent. CPU per session comes from the server's own ``process_cpu_seconds_total``
+on ``/metrics``. With ``flame``, the server runs under ``py-spy record`` and the flame graph of
+the whole sweep is written there (SVG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+from voicetour.audio import FRAME_BYTES, FRAME_MS
+from voicetour.audio.wav import read_wav
+from voicetour.bench import corpus as corpus_mod
+from voicetour.bench.report import _pct
+from voicetour.errors import UsageError
+from voicetour.evaluate import last_voiced_ms
+from voicetour.site.model import Site
+
+P95_BUDGET_MS = 300.0
+GAP_MS = 1500
+
+
+@dataclass(frozen=True)
+class Clip:
+    pcm: bytes
+    end_ms: float
+    expected_url: str | None
+    text: str
+
+
+@dataclass
+class Turn:
+    session: int
+    text: str
+    ok: bool
+    v2a_ms: float | None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def clips(site: Site, folder: Path, quick: bool) -> list[Clip]:
+    """In-domain requests from the quick corpus (clean and noisy), built if missing."""
+    items = corpus_mod.build(folder, corpus_mod.DEMO_PHRASES, ("piper", "espeak-us") if quick else
+                             ("piper", "espeak-us", "espeak-f3"), [20.0, 10.0], every_snr=False)
+    out = []
+    for it in items:
+        if it.page is None:
+            continue
+        out.append(Clip(read_wav(folder / it.file), last_voiced_ms(read_wav(folder / it.clean)),
+                        site.page(it.page).url, it.text))
+    return out
+
+
+async def _session(idx: int, url: str, plan: list[Clip], start_at: float, turns: list[Turn],
+                   errors: list[str]) -> None:
+    try:
+        async with websockets.connect(url, max_size=1 << 20, open_timeout=120) as ws:
+            while json.loads(await ws.recv())["type"] != "ready":
+                pass
+            await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+            navs: list[tuple[float, str]] = []
+
+            async def reader() -> None:
+                async for raw in ws:
+                    if isinstance(raw, str):
+                        msg = json.loads(raw)
+                        if msg["type"] == "navigate":
+                            navs.append((time.monotonic(), msg["url"]))
+                        elif msg["type"] == "error":
+                            errors.append(msg.get("code", "?"))
+
+            task = asyncio.create_task(reader())
+            t0 = time.monotonic()
+            sent_ms = 0.0
+            for clip in plan:
+                pcm = clip.pcm + b"\x00" * (GAP_MS * 32)
+                clip_t0 = t0 + sent_ms / 1000
+                seen = len(navs)
+                for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
+                    await ws.send(pcm[i : i + FRAME_BYTES])
+                    sent_ms += FRAME_MS
+                    delay = t0 + sent_ms / 1000 - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                end_t = clip_t0 + clip.end_ms / 1000
+                mine = navs[seen:]
+                final = mine[-1][1] if mine else None
+                hit = next((t for t, u in mine if u == clip.expected_url), None)
+                ok = final == clip.expected_url
+                turns.append(Turn(idx, clip.text, ok, round((hit - end_t) * 1000, 1) if ok and hit else None))
+            task.cancel()
+    except (OSError, websockets.WebSocketException, TimeoutError) as exc:
+        errors.append(f"session {idx}: {type(exc).__name__}: {exc}")
+
+
+def _cpu_seconds(base: str) -> float:
+    text = httpx.get(base + "/metrics", timeout=30).text
+    for line in text.splitlines():
+        if line.startswith("process_cpu_seconds_total "):
+            return float(line.split()[1])
+    return float("nan")
+
+
+async def _level(n: int, base: str, pool: list[Clip], per_session: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    turns: list[Turn] = []
+    errors: list[str] = []
+    cpu0 = await asyncio.to_thread(_cpu_seconds, base)
+    wall0 = time.monotonic()
+    start = time.monotonic() + 2.0 + n * 0.05  # time to connect every session first
+    tasks = [
+        _session(i, base.replace("http", "ws") + "/ws", rng.sample(pool, per_session), start + rng.random(), turns,
+                 errors)
+        for i in range(n)
+    ]
+    await asyncio.gather(*tasks)
+    wall = time.monotonic() - wall0
+    cpu = await asyncio.to_thread(_cpu_seconds, base) - cpu0
+    lat = [t.v2a_ms for t in turns if t.v2a_ms is not None]
+    return {
+        "sessions": n,
+        "turns": len(turns),
+        "accuracy": round(sum(t.ok for t in turns) / len(turns), 3) if turns else None,
+        "voice_to_action_ms": {"p50": _pct(lat, 50), "p95": _pct(lat, 95), "p99": _pct(lat, 99)},
+        "cpu_per_session": round(cpu / wall / n, 4),
+        "cpu_total_cores": round(cpu / wall, 2),
+        "errors": errors[:20],
+        "error_count": len(errors),
+        "seconds": round(wall, 1),
+    }
+
+
+def _start_server(port: int, flame: Path | None) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "voicetour.cli", "serve", "--port", str(port),
+           "--site", str(Path(__file__).resolve().parent.parent / "demo" / "site.json"),
+           "--app-dir", str(Path(__file__).resolve().parent.parent / "demo" / "app")]
+    if flame is not None:
+        py_spy = Path(sys.executable).with_name("py-spy")
+        exe = str(py_spy) if py_spy.exists() else "py-spy"
+        fmt = "speedscope" if flame.suffix == ".json" else "flamegraph"
+        cmd = [exe, "record", "--format", fmt, "--output", str(flame), "--rate", "100", "--subprocesses", "--", *cmd]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+
+
+def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: Path | None = None,
+          per_session: int | None = None) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    pool = clips(site, out / "load-corpus", quick)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _start_server(port, flame)
+    try:
+        for _ in range(600):
+            if server.poll() is not None:
+                err = server.stderr.read().decode(errors="replace") if server.stderr else ""
+                raise UsageError(f"the server did not start: {err.strip()[-500:]}")
+            try:
+                httpx.get(base + "/site", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        levels = []
+        for n in counts:
+            print(f"load: {n} sessions ...", file=sys.stderr, flush=True)
+            level = asyncio.run(_level(n, base, pool, per_session or (2 if quick else 3), seed=n))
+            print(f"load: {n} sessions: p50 {level['voice_to_action_ms']['p50']} ms, "
+                  f"p95 {level['voice_to_action_ms']['p95']} ms, accuracy {level['accuracy']}, "
+                  f"{level['cpu_per_session']:.3f} cores/session", file=sys.stderr, flush=True)
+            levels.append(level)
+        metrics_text = httpx.get(base + "/metrics", timeout=30).text
+    finally:
+        # SIGINT: py-spy stops sampling and writes the flame graph (SIGTERM would lose it); uvicorn
+        # shuts down gracefully on it too.
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    knee = next((lv["sessions"] for lv in levels
+                 if (lv["voice_to_action_ms"]["p95"] or float("inf")) > P95_BUDGET_MS), None)
+    report = {"levels": levels, "p95_budget_ms": P95_BUDGET_MS, "first_n_over_budget": knee,
+              "cpus": os.cpu_count(), "flame_graph": str(flame) if flame else None}
+    (out / "load.json").write_text(json.dumps(report, indent=1) + "\n")
+    (out / "load.md").write_text(load_markdown(report))
+    (out / "metrics.txt").write_text(metrics_text)
+    return report
+
+
+def load_markdown(report: dict[str, Any]) -> str:
+    lines = ["# voicetour load sweep", "",
+             f"One server process, {report['cpus']} CPUs; sessions stream in real time over WebSockets on 127.0.0.1.",
+             "", "| sessions | turns | accuracy | v2a p50 (ms) | v2a p95 (ms) | CPU per session (cores) | server CPU "
+             "(cores) | errors |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for lv in report["levels"]:
+        v = lv["voice_to_action_ms"]
+        lines.append(f"| {lv['sessions']} | {lv['turns']} | {lv['accuracy']} | {v['p50']} | {v['p95']} | "
+                     f"{lv['cpu_per_session']} | {lv['cpu_total_cores']} | {lv['error_count']} |")
+    knee = report["first_n_over_budget"]
+    lines += ["", f"p95 passes {report['p95_budget_ms']:.0f} ms at: **{knee if knee else 'none of these levels'}**"
+              " sessions.", ""]
+    return "\n".join(lines)
