@@ -29,7 +29,7 @@ def test_overall_accuracy_floor(report) -> None:  # type: ignore[no-untyped-def]
     assert report["accuracy"] >= 0.95
     # One noisy out-of-domain utterance of 18 flashes a page early that the final words cancel
     # (measured; see the issue 3 note). More than that is a regression.
-    assert report["false_action_rate"] <= 1 / 18
+    assert report["false_action_rate"] <= round(1 / 18, 3)
 
 
 def test_simulate_command_json(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
