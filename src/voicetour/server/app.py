@@ -15,8 +15,9 @@ import logging
 import os
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from voicetour import clock
 from voicetour.audio import SAMPLE_RATE
 from voicetour.errors import ProtocolError, VoicetourError
 from voicetour.events import Event, State
-from voicetour.server.protocol import check_audio, error, parse_text, render, render_trace
+from voicetour.server.protocol import ClientMessage, check_audio, error, parse_text, render, render_trace
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
 from voicetour.site.model import Site
@@ -47,6 +48,9 @@ KEEP_TRACES = 50
 STATIC = Path(str(resources.files("voicetour") / "server" / "static"))
 REALTIME_SLACK_MS = 2_000
 """Audio may run ahead of the wall clock by this much (network bursts) before we refuse it."""
+WORKER_THREADS = 32
+MAX_BACKLOG_MS = 10_000
+"""Audio received but not yet processed, per session, beyond which new audio is refused."""
 
 
 class SessionSocket:
@@ -60,7 +64,10 @@ class SessionSocket:
         self.session: Session | None = None
         self.started_ns = clock.monotonic_ns()
         self.received_ms = 0.0
+        self.backlog_ms = 0.0
         self.mispredictions = 0
+        self.inbox: deque[tuple[bytes, int] | ClientMessage | None] = deque()
+        self.wakeup = asyncio.Event()
 
     async def send(self, msg: dict[str, Any]) -> None:
         self.metrics.send_queue.inc()
@@ -111,57 +118,99 @@ class SessionSocket:
             self.metrics.sessions.dec()
 
     async def loop(self) -> None:
+        """Two tasks: this one receives and checks messages, never waiting for the core; the
+        processor feeds the core in order. Audio that piled up while the core was busy (a
+        transcription, a slow machine) goes to the core in one call, not one thread hop per frame."""
         assert self.session is not None
+        processor = asyncio.create_task(self.process())
         try:
-            while True:
-                deadline = self.session.next_deadline()
-                timeout = None if deadline is None else max(0.0, (deadline - clock.monotonic_ns()) / 1e9)
-                try:
-                    message = await asyncio.wait_for(self.ws.receive(), timeout)
-                except TimeoutError:
-                    now = clock.monotonic_ns()
-                    await self.send_events(self.session.tick(now), now)
-                    continue
+            while not processor.done():
+                message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
                     break
                 try:
-                    await self.handle(message)
+                    self.accept(message)
                 except ProtocolError as exc:
                     self.metrics.errors.labels("protocol", exc.code).inc()
                     await self.send(error(exc.code, str(exc)))
-                except VoicetourError as exc:
-                    self.metrics.errors.labels("session", type(exc).__name__).inc()
-                    await self.send(error("bad_input", str(exc)))
         except WebSocketDisconnect:
             pass
-        except Exception:
-            self.metrics.errors.labels("socket", "internal").inc()
-            log.exception("session %s failed", self.recorder.name)
-            raise
         finally:
-            # A client that vanished mid-sentence: finish the utterance so nothing leaks.
-            now = clock.monotonic_ns()
-            self.recorder.record(self.session.close(now), now)
+            self.inbox.append(None)  # what was received is still processed, then the session closes
+            self.wakeup.set()
+            try:
+                await processor
+            except (WebSocketDisconnect, RuntimeError):
+                pass  # the client left while we were answering
+            except Exception:
+                self.metrics.errors.labels("socket", "internal").inc()
+                log.exception("session %s failed", self.recorder.name)
+                raise
+            finally:
+                # A client that vanished mid-sentence: finish the utterance so nothing leaks.
+                now = clock.monotonic_ns()
+                self.recorder.record(self.session.close(now), now)
 
-    async def handle(self, message: MutableMapping[str, Any]) -> None:
-        assert self.session is not None
+    def accept(self, message: MutableMapping[str, Any]) -> None:
+        """Check one message and queue it for the processor (raises ProtocolError)."""
         if message.get("bytes") is not None:
             data: bytes = message["bytes"]
             check_audio(data)
-            elapsed_ms = (clock.monotonic_ns() - self.started_ns) / 1e6
+            now = clock.monotonic_ns()
+            elapsed_ms = (now - self.started_ns) / 1e6
             if self.received_ms + len(data) / 32 > elapsed_ms + REALTIME_SLACK_MS:
                 raise ProtocolError(
                     f"audio is arriving faster than real time ({self.received_ms / 1000:.1f} s of audio in "
                     f"{elapsed_ms / 1000:.1f} s); this chunk was not processed", code="too_fast")
+            if self.backlog_ms + len(data) / 32 > MAX_BACKLOG_MS:
+                raise ProtocolError(
+                    f"the server is {self.backlog_ms / 1000:.1f} s behind on this session's audio; this chunk "
+                    "was not processed (the server is overloaded)", code="overloaded")
             self.received_ms += len(data) / 32
-            arrived = clock.monotonic_ns()
-            self.recorder.audio(self.received_ms, arrived)
-            events = await self.work(self.session.feed_audio, data, arrived)
-            handled = clock.monotonic_ns()
-            self.metrics.lag.observe((handled - arrived) / 1e9)
-            await self.send_events(events, handled)
-            return
-        msg = parse_text(message.get("text") or "")
+            self.backlog_ms += len(data) / 32
+            self.recorder.audio(self.received_ms, now)
+            self.inbox.append((data, now))
+        else:
+            self.inbox.append(parse_text(message.get("text") or ""))
+        self.wakeup.set()
+
+    async def process(self) -> None:
+        assert self.session is not None
+        while True:
+            if not self.inbox:
+                self.wakeup.clear()
+                deadline = self.session.next_deadline()
+                timeout = None if deadline is None else max(0.0, (deadline - clock.monotonic_ns()) / 1e9)
+                try:
+                    await asyncio.wait_for(self.wakeup.wait(), timeout)
+                except TimeoutError:
+                    now = clock.monotonic_ns()
+                    await self.send_events(self.session.tick(now), now)
+                continue
+            item = self.inbox.popleft()
+            if item is None:
+                return
+            if isinstance(item, tuple):
+                chunks = [item]
+                while self.inbox and isinstance(self.inbox[0], tuple):
+                    chunks.append(self.inbox.popleft())  # type: ignore[arg-type]
+                data = b"".join(c[0] for c in chunks)
+                self.backlog_ms -= len(data) / 32
+                try:
+                    events = await self.work(self.session.feed_audio, data, clock.monotonic_ns())
+                except VoicetourError as exc:
+                    self.metrics.errors.labels("session", type(exc).__name__).inc()
+                    await self.send(error("bad_input", str(exc)))
+                    continue
+                handled = clock.monotonic_ns()
+                for _, arrived in chunks:
+                    self.metrics.lag.observe((handled - arrived) / 1e9)
+                await self.send_events(events, handled)
+            else:
+                await self.handle(item)
+
+    async def handle(self, msg: ClientMessage) -> None:
+        assert self.session is not None
         if msg.type == "hello" or msg.type == "page":
             url = msg.data.get("url") or msg.data.get("page")
             if isinstance(url, str) and url:
@@ -220,6 +269,9 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Enough workers that sessions waiting for the shared whisper model do not starve the others'
+        # frame decoding (the default pool has cores + 4 threads).
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(WORKER_THREADS, "voicetour"))
         task = asyncio.create_task(_watch_loop(metrics))
         try:
             yield
