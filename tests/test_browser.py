@@ -61,6 +61,16 @@ def test_spoken_request_navigates_and_highlights(server_url, tmp_path) -> None: 
             assert finals, log
             assert not [m for m in log if m["type"] == "navigate" and m["url"] != "/team.html"]
             assert page.locator("#reply").inner_text().startswith("To invite")
+            # The page reported when the new page was painted; the server turned it into a metric, and
+            # the debug panel draws the turn's waterfall from the server's trace message.
+            page.wait_for_function(
+                "() => window.voicetourLog.some(m => m.type === 'metric' && m.name === 'voice_to_visible')",
+                timeout=15_000)
+            page.click("#debug-toggle")
+            rows = page.locator("#debug .turn .row .name").all_inner_texts()
+            assert {"voice activity", "recognize", "navigate (early)"} <= set(rows) or \
+                {"voice activity", "recognize", "navigate"} <= set(rows), rows
+            assert "voice_to_visible" in page.locator("#debug .turn-metrics").first.inner_text()
         finally:
             browser.close()
 

@@ -79,6 +79,7 @@ def test_turn_metrics_from_the_recorder(grammar_engine) -> None:  # type: ignore
     assert metrics["busyrank"] >= 1.0 and metrics["busyframe"] > metrics["busyrank"]
     visible = rec.visible(nav.turn, nav.url, (ended.last_voiced_ms + 30) * MS)
     assert [(m.name, m.value_ms) for m in visible] == [("voice_to_visible", 30.0)]
+    assert "voice_to_visible" not in metrics  # not reported before the browser said so
     trace = chrome_trace([rec])
     names = {e["name"] for e in trace["traceEvents"]}
     assert {"frame", "rank", "finish", "voice activity", "end of utterance", "navigate (early)", "say",
@@ -118,3 +119,26 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
         trace = client.get(f"/trace/{ready['session']}").json()
         assert any(e.get("name") == "visible" for e in trace["traceEvents"])
         assert client.get("/trace/nope").status_code == 404
+
+
+def test_page_visible_before_the_speaker_finished(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """The usual case: the browser reports the page while the turn is still open; the metric comes
+    with the turn's end, negative."""
+    recognizer = ScriptedRecognizer({25: "show me billing"}, final="show me billing")
+    session = Session(grammar_engine, recognizer=recognizer, clock=FakeClock())
+    rec = TurnRecorder()
+    pcm = speech()
+    out = []
+    for i in range(0, len(pcm), FRAME):
+        now = (i // FRAME + 1) * 20 * MS
+        rec.audio((i // FRAME + 1) * 20, now)
+        events = session.feed_audio(pcm[i : i + FRAME], now)
+        out += rec.record(events, now)
+        nav = next((e for e in events if isinstance(e, Navigate)), None)
+        if nav is not None:
+            assert rec.visible(nav.turn, nav.url, now + 16 * MS) == []  # turn still open
+            shown = now + 16 * MS
+        out += events
+    ended = next(e for e in out if isinstance(e, SpeechEnded))
+    v2v = [m.value_ms for m in out if getattr(m, "name", "") == "voice_to_visible"]
+    assert v2v == [(shown - ended.last_voiced_ms * MS) / 1e6] and v2v[0] < 0

@@ -5,8 +5,11 @@ is only the load generator, so the two do not share a GIL. Each session opens a 
 waits for ``ready``, then streams corpus utterances in real time (20 ms frames, paced by the
 clock, starts staggered over the first second), each followed by silence. Voice-to-action is
 measured at the client: when the right ``navigate`` arrived minus when the last voiced 10 ms of the
-clean audio was sent. CPU per session comes from the server's own ``process_cpu_seconds_total``
-on ``/metrics``. With ``flame``, the server runs under ``py-spy record`` and the flame graph of
+clean audio was sent. CPU per session: the server process's CPU time (/proc) over the level's wall
+time, divided by N. The answer is
+waited for: like a person, a session speaks again only once the server has finished the turn (or
+after 15 s). Each level has at least 20 turns (small N: more utterances per session).
+With ``flame``, the server runs under ``py-spy record`` and the flame graph of
 the whole sweep is written there (SVG).
 """
 
@@ -38,6 +41,8 @@ from voicetour.site.model import Site
 
 P95_BUDGET_MS = 300.0
 GAP_MS = 1500
+MAX_WAIT_MS = 15_000
+TURNS_PER_LEVEL = 20
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def clips(site: Site, folder: Path, quick: bool) -> list[Clip]:
-    """In-domain requests from the quick corpus (clean and noisy), built if missing."""
-    items = corpus_mod.build(folder, corpus_mod.DEMO_PHRASES, ("piper", "espeak-us") if quick else
-                             ("piper", "espeak-us", "espeak-f3"), [20.0, 10.0], every_snr=False)
+def clips(site: Site, folder: Path, voices: tuple[str, ...],
+          phrases: tuple[corpus_mod.Phrase, ...] = corpus_mod.DEMO_PHRASES) -> list[Clip]:
+    """In-domain requests (clean, and noisy at 20 or 10 dB), built if missing."""
+    items = corpus_mod.build(folder, phrases, voices, [20.0, 10.0], every_snr=False)
     out = []
     for it in items:
         if it.page is None:
@@ -83,6 +88,7 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, turns:
                 pass
             await asyncio.sleep(max(0.0, start_at - time.monotonic()))
             navs: list[tuple[float, str]] = []
+            answered = [0]  # turns the server has finished (state 'listening')
 
             async def reader() -> None:
                 async for raw in ws:
@@ -90,18 +96,29 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, turns:
                         msg = json.loads(raw)
                         if msg["type"] == "navigate":
                             navs.append((time.monotonic(), msg["url"]))
+                        elif msg["type"] == "state" and msg["state"] == "listening":
+                            answered[0] += 1
                         elif msg["type"] == "error":
                             errors.append(msg.get("code", "?"))
 
             task = asyncio.create_task(reader())
             t0 = time.monotonic()
             sent_ms = 0.0
+            silence = b"\x00" * FRAME_BYTES
             for clip in plan:
                 pcm = clip.pcm + b"\x00" * (GAP_MS * 32)
                 clip_t0 = t0 + sent_ms / 1000
-                seen = len(navs)
-                for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
-                    await ws.send(pcm[i : i + FRAME_BYTES])
+                seen, done = len(navs), answered[0]
+                frames = [pcm[i : i + FRAME_BYTES] for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES)]
+                # Like a person, wait for the answer before the next request: keep the microphone
+                # streaming silence until the turn is over (at most MAX_WAIT_MS more).
+                extra = MAX_WAIT_MS // FRAME_MS
+                i = 0
+                while i < len(frames) or (answered[0] == done and extra > 0):
+                    if i >= len(frames):
+                        extra -= 1
+                    await ws.send(frames[i] if i < len(frames) else silence)
+                    i += 1
                     sent_ms += FRAME_MS
                     delay = t0 + sent_ms / 1000 - time.monotonic()
                     if delay > 0:
@@ -117,19 +134,29 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, turns:
         errors.append(f"session {idx}: {type(exc).__name__}: {exc}")
 
 
-def _cpu_seconds(base: str) -> float:
-    text = httpx.get(base + "/metrics", timeout=30).text
-    for line in text.splitlines():
-        if line.startswith("process_cpu_seconds_total "):
-            return float(line.split()[1])
-    return float("nan")
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _level(n: int, base: str, pool: list[Clip], per_session: int, seed: int) -> dict[str, Any]:
+def _server_pid(proc: subprocess.Popen[bytes], flame: bool) -> int:
+    """The server's pid: the process itself, or py-spy's child when it runs under py-spy."""
+    if not flame:
+        return proc.pid
+    for _ in range(100):
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.1)
+    raise UsageError("py-spy did not start the server")
+
+
+async def _level(n: int, base: str, pid: int, pool: list[Clip], per_session: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     turns: list[Turn] = []
     errors: list[str] = []
-    cpu0 = await asyncio.to_thread(_cpu_seconds, base)
+    cpu0 = _cpu_seconds(pid)
     wall0 = time.monotonic()
     start = time.monotonic() + 2.0 + n * 0.05  # time to connect every session first
     tasks = [
@@ -139,7 +166,7 @@ async def _level(n: int, base: str, pool: list[Clip], per_session: int, seed: in
     ]
     await asyncio.gather(*tasks)
     wall = time.monotonic() - wall0
-    cpu = await asyncio.to_thread(_cpu_seconds, base) - cpu0
+    cpu = _cpu_seconds(pid) - cpu0
     lat = [t.v2a_ms for t in turns if t.v2a_ms is not None]
     return {
         "sessions": n,
@@ -154,7 +181,7 @@ async def _level(n: int, base: str, pool: list[Clip], per_session: int, seed: in
     }
 
 
-def _start_server(port: int, flame: Path | None) -> subprocess.Popen[bytes]:
+def _start_server(port: int, flame: Path | None, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "voicetour.cli", "serve", "--port", str(port),
            "--site", str(Path(__file__).resolve().parent.parent / "demo" / "site.json"),
            "--app-dir", str(Path(__file__).resolve().parent.parent / "demo" / "app")]
@@ -162,44 +189,63 @@ def _start_server(port: int, flame: Path | None) -> subprocess.Popen[bytes]:
         py_spy = Path(sys.executable).with_name("py-spy")
         exe = str(py_spy) if py_spy.exists() else "py-spy"
         fmt = "speedscope" if flame.suffix == ".json" else "flamegraph"
-        cmd = [exe, "record", "--format", fmt, "--output", str(flame), "--rate", "100", "--subprocesses", "--", *cmd]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+        cmd = [exe, "record", "--nonblocking", "--format", fmt, "--output", str(flame), "--rate", "100",
+               "--subprocesses", "--", *cmd]
+    with log.open("wb") as f:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: Path | None = None,
-          per_session: int | None = None) -> dict[str, Any]:
+          per_session: int | None = None, voices: tuple[str, ...] | None = None,
+          phrases: tuple[corpus_mod.Phrase, ...] = corpus_mod.DEMO_PHRASES) -> dict[str, Any]:
+    """Run the levels in ``counts`` against one fresh server; write OUT/load.json and load.md."""
     out.mkdir(parents=True, exist_ok=True)
-    pool = clips(site, out / "load-corpus", quick)
+    voices = voices or (("piper", "espeak-us") if quick else ("piper", "espeak-us", "espeak-f3"))
+    pool = clips(site, out / "load-corpus", voices, phrases)
+    per_session = min(per_session or (2 if quick else 3), len(pool))
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _start_server(port, flame)
+    server = _start_server(port, flame, out / "server.log")
     try:
         for _ in range(600):
             if server.poll() is not None:
-                err = server.stderr.read().decode(errors="replace") if server.stderr else ""
+                err = (out / "server.log").read_text(errors="replace")
                 raise UsageError(f"the server did not start: {err.strip()[-500:]}")
             try:
                 httpx.get(base + "/site", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        pid = _server_pid(server, flame is not None)
         levels = []
         for n in counts:
             print(f"load: {n} sessions ...", file=sys.stderr, flush=True)
-            level = asyncio.run(_level(n, base, pool, per_session or (2 if quick else 3), seed=n))
+            clips_each = min(len(pool), max(per_session, -(-TURNS_PER_LEVEL // n)))  # enough turns for a p95
+            level = asyncio.run(_level(n, base, pid, pool, clips_each, seed=n))
             print(f"load: {n} sessions: p50 {level['voice_to_action_ms']['p50']} ms, "
                   f"p95 {level['voice_to_action_ms']['p95']} ms, accuracy {level['accuracy']}, "
                   f"{level['cpu_per_session']:.3f} cores/session", file=sys.stderr, flush=True)
             levels.append(level)
-        metrics_text = httpx.get(base + "/metrics", timeout=30).text
+        try:
+            metrics_text = httpx.get(base + "/metrics", timeout=60).text
+        except httpx.HTTPError as exc:
+            metrics_text = f"# /metrics did not answer: {type(exc).__name__}: {exc}\n"
     finally:
-        # SIGINT: py-spy stops sampling and writes the flame graph (SIGTERM would lose it); uvicorn
-        # shuts down gracefully on it too.
-        server.send_signal(signal.SIGINT)
+        # SIGINT to the whole group: py-spy stops sampling and writes the flame graph (SIGTERM would
+        # lose it) and uvicorn shuts down gracefully; anything left after that is killed.
+        _signal_group(server, signal.SIGINT)
         try:
             server.wait(timeout=120)
         except subprocess.TimeoutExpired:
-            server.kill()
+            pass
+        _signal_group(server, signal.SIGKILL)
     knee = next((lv["sessions"] for lv in levels
                  if (lv["voice_to_action_ms"]["p95"] or float("inf")) > P95_BUDGET_MS), None)
     report = {"levels": levels, "p95_budget_ms": P95_BUDGET_MS, "first_n_over_budget": knee,

@@ -147,7 +147,7 @@ def plots(results: dict[str, list[Scored]], out: Path) -> list[Path]:
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(8, 6.4))
     for y, p in enumerate(PIPELINES):
         rows = [r for r in results.get(p, []) if r.v2a_ms is not None]
         if not rows:
@@ -161,8 +161,24 @@ def plots(results: dict[str, list[Scored]], out: Path) -> list[Path]:
     ax.axvline(0, color="#333", lw=1)
     ax.set_yticks(range(len(PIPELINES)), PIPELINES)
     ax.set_xlabel("ms relative to the end of speech (median)")
-    ax.set_title("Where the time goes")
+    ax.set_title("Where the time goes: relative to the end of speech (median)")
     ax.legend(fontsize=7, loc="lower right")
+    colors = {"frame": "#4c6ef5", "rank": "#15aabf", "verify": "#be4bdb", "vad": "#adb5bd",
+              "transcribe": "#e8590c", "intent": "#15aabf"}
+    for y, p in enumerate(PIPELINES):
+        left = 0.0
+        totals: dict[str, list[float]] = {}
+        for r in results.get(p, []):
+            for stage, ms in r.outcome.stages_ms.items():
+                totals.setdefault(stage, []).append(ms)
+        for stage, values in sorted(totals.items()):
+            mean = float(np.mean(values))
+            ax2.barh(y, mean, left=left, color=colors.get(stage, "#868e96"), edgecolor="white")
+            if mean > 15:
+                ax2.text(left + mean / 2, y, f"{stage}\n{mean:.0f}", ha="center", va="center", fontsize=7)
+            left += mean
+    ax2.set_yticks(range(len(PIPELINES)), PIPELINES)
+    ax2.set_xlabel("CPU ms per utterance by stage (mean; streaming 'frame' = VAD + recognizer + policy)")
     fig.tight_layout()
     paths.append(out / "stages.png")
     fig.savefig(paths[-1], dpi=110)

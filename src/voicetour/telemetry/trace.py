@@ -64,6 +64,7 @@ class _Turn:
     action_ns: int | None = None
     action_url: str | None = None
     last_ns: int = 0
+    visible_ns: int | None = None
     busy: dict[str, int] = field(default_factory=dict)
 
 
@@ -138,12 +139,15 @@ class TurnRecorder:
         return out
 
     def visible(self, turn_id: int, url: str, shown_ns: int) -> list[Metric]:
-        """The browser showed ``url`` for ``turn_id`` at ``shown_ns`` (shell time)."""
+        """The browser showed ``url`` for ``turn_id`` at ``shown_ns`` (shell time). The metric comes
+        now if the turn is over, else with the turn's other metrics (the page is often up before
+        the speaker has finished)."""
         turn = self._done.get(turn_id) or self._turns.get(turn_id)
         if turn is None or turn.action_ns is None:
             return []
         self._add(TraceSpan(turn_id, "browser", "visible", turn.action_ns, max(turn.action_ns, shown_ns), url))
-        if turn.last_voiced_ns is None:
+        turn.visible_ns = shown_ns
+        if turn_id not in self._done or turn.last_voiced_ns is None:
             return []
         return [Metric(turn_id, 0, "voice_to_visible", (shown_ns - turn.last_voiced_ns) / 1e6)]
 
@@ -177,6 +181,8 @@ class TurnRecorder:
                 out.append(Metric(turn.id, 0, "transcription_delay", (turn.final_ns - voiced) / 1e6))
             if turn.action_ns is not None:
                 out.append(Metric(turn.id, 0, "e2e_latency", (turn.action_ns - voiced) / 1e6))
+            if turn.visible_ns is not None:
+                out.append(Metric(turn.id, 0, "voice_to_visible", (turn.visible_ns - voiced) / 1e6))
         self._add(TraceSpan(turn.id, "turn", f"turn {turn.id}", turn.detected_ns, max(turn.last_ns, turn.detected_ns)))
         return out
 

@@ -10,6 +10,8 @@
   let current = null;          // product URL (site-relative) shown in the frame
   let pendingHighlight = null; // selector to apply once the frame has loaded
   let audioCtx = null;
+  let lastAction = null;       // {turn, url, t}: the navigation the next "visible" report is about
+  const turnViews = new Map(); // turn id -> element in the debug panel
   const log = (window.voicetourLog = []);  // every server message, for tests and debugging
 
   function setState(s) { const el = $("state"); el.textContent = s; el.className = "state " + s; }
@@ -25,9 +27,82 @@
     frame.src = target;
   }
 
+  // Called when the frame shows the page: after the next frame is painted, tell the server (it
+  // closes the turn's trace with a "visible" span and the voice_to_visible metric).
   function reportVisible() {
-    requestAnimationFrame(() => send({ type: "visible", url: current || "", t: performance.now() }));
+    const action = lastAction;
+    requestAnimationFrame(() => {
+      const msg = { type: "visible", url: current || "", t: performance.now() };
+      if (action) {
+        msg.turn = action.turn;
+        msg.delay_ms = Math.round((performance.now() - action.t) * 10) / 10;
+        lastAction = null;
+        addMetric(action.turn, "browser: action → visible", msg.delay_ms);
+      }
+      send(msg);
+    });
   }
+
+  // ---- debug panel: one waterfall per turn, from the server's "trace" messages ----
+  function turnView(turn) {
+    let view = turnViews.get(turn);
+    if (!view) {
+      view = document.createElement("div");
+      view.className = "turn";
+      const title = document.createElement("div");
+      title.className = "turn-title";
+      title.textContent = "turn " + turn;
+      const rows = document.createElement("div");
+      rows.className = "turn-rows";
+      const metrics = document.createElement("div");
+      metrics.className = "turn-metrics";
+      view.append(title, rows, metrics);
+      $("turns").prepend(view);
+      turnViews.set(turn, view);
+      while (turnViews.size > 30) { const [k, v] = turnViews.entries().next().value; v.remove(); turnViews.delete(k); }
+    }
+    return view;
+  }
+
+  function drawTrace(msg) {
+    const rows = turnView(msg.turn).querySelector(".turn-rows");
+    rows.textContent = "";
+    const end = Math.max(1, ...msg.spans.map((s) => s.end_ms));
+    for (const s of msg.spans) {
+      const row = document.createElement("div");
+      row.className = "row";
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = s.name;
+      name.title = s.detail || s.name;
+      const track = document.createElement("span");
+      track.className = "track";
+      const bar = document.createElement("span");
+      bar.className = "bar " + s.lane;
+      bar.style.left = (100 * s.start_ms / end) + "%";
+      bar.style.width = (100 * Math.max(0, s.end_ms - s.start_ms) / end) + "%";
+      bar.title = s.detail || "";
+      track.append(bar);
+      const ms = document.createElement("span");
+      ms.className = "ms";
+      ms.textContent = s.start_ms.toFixed(0) + (s.end_ms > s.start_ms ? "–" + s.end_ms.toFixed(0) : "");
+      row.append(name, track, ms);
+      rows.append(row);
+    }
+  }
+
+  function addMetric(turn, name, value) {
+    const line = document.createElement("div");
+    line.textContent = name + ": " + (Math.round(value * 10) / 10) + " ms";
+    turnView(turn).querySelector(".turn-metrics").append(line);
+  }
+
+  $("debug-toggle").addEventListener("click", () => {
+    const panel = $("debug");
+    panel.hidden = !panel.hidden;
+    $("debug-toggle").setAttribute("aria-expanded", String(!panel.hidden));
+  });
+  if (new URLSearchParams(location.search).has("debug")) $("debug").hidden = false;
 
   frame.addEventListener("load", () => {
     applyHighlight();
@@ -73,15 +148,18 @@
   function onMessage(msg) {
     log.push(msg);
     switch (msg.type) {
-      case "ready": setState(audioCtx ? "listening" : "idle"); break;
+      case "ready":
+        setState(audioCtx ? "listening" : "idle");
+        if (msg.session) $("trace-link").href = "/trace/" + encodeURIComponent(msg.session);
+        break;
       case "state": setState(msg.state); break;
       case "speech_start": $("partial").textContent = "…"; break;
       case "partial": $("partial").textContent = msg.text; break;
       case "final": $("final").textContent = msg.text ? "“" + msg.text + "”" : ""; $("partial").textContent = ""; break;
-      case "navigate": pendingHighlight = null; show(msg.url); break;
+      case "navigate": pendingHighlight = null; lastAction = { turn: msg.turn, url: msg.url, t: performance.now() }; show(msg.url); break;
       case "highlight": pendingHighlight = msg.selector; applyHighlight(); break;
-      case "cancel": pendingHighlight = null; show(msg.url); break;
-      case "back": show(msg.url); break;
+      case "cancel": pendingHighlight = null; lastAction = { turn: msg.turn, url: msg.url, t: performance.now() }; show(msg.url); break;
+      case "back": lastAction = { turn: msg.turn, url: msg.url, t: performance.now() }; show(msg.url); break;
       case "scroll":
         try { frame.contentWindow.scrollBy({ top: (msg.direction === "up" ? -1 : 1) * frame.clientHeight * 0.8, behavior: "smooth" }); } catch (e) { /* cross-origin */ }
         break;
@@ -89,6 +167,8 @@
       case "say": say(msg.text); break;
       case "rejected": break;
       case "error": notice("Server: " + msg.message); break;
+      case "trace": drawTrace(msg); break;
+      case "metric": if (msg.name !== "busy") addMetric(msg.turn, msg.name, msg.value_ms); break;
     }
   }
 

@@ -1,0 +1,91 @@
+"""The bench on a tiny corpus: synthesis, both pipelines, scoring, reports, and a 1-session sweep."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from voicetour.bench import corpus
+from voicetour.bench.load import sweep
+from voicetour.bench.pipelines import run_baseline, run_streaming, score
+from voicetour.bench.report import build_report, write
+from voicetour.cli import _counts
+from voicetour.errors import VoicetourError
+
+PHRASES = (
+    corpus.Phrase("show me billing", "request", "billing"),
+    corpus.Phrase("scroll down", "control", control="scroll_down"),
+    corpus.Phrase("tell me a joke", "ood"),
+)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("corpus")
+    items = corpus.build(folder, PHRASES, ["espeak-us"], [10.0], every_snr=True)
+    return folder, items
+
+
+def test_corpus_has_clean_and_noisy_copies(tiny) -> None:  # type: ignore[no-untyped-def]
+    folder, items = tiny
+    assert [(i.file, i.snr_db) for i in items][:2] == [("espeak-us-00.wav", None), ("espeak-us-00-snr10.wav", 10.0)]
+    assert corpus.load(folder) == items
+    import numpy as np
+
+    from voicetour.audio.wav import read_wav
+
+    clean = np.frombuffer(read_wav(folder / "espeak-us-00.wav"), "<i2").astype(float)
+    noisy = np.frombuffer(read_wav(folder / "espeak-us-00-snr10.wav"), "<i2").astype(float)
+    noise = noisy - clean
+    voiced = clean[np.abs(clean) > 0.05 * np.abs(clean).max()]
+    snr = 20 * np.log10(np.sqrt(np.mean(voiced**2)) / np.sqrt(np.mean(noise**2)))
+    assert abs(snr - 10.0) < 0.5
+    with pytest.raises(VoicetourError, match="not a voicetour corpus"):
+        corpus.load(folder / "missing")
+
+
+def test_both_pipelines_scored_and_reported(tiny, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder, items = tiny
+    results: dict[str, list] = {"streaming": [], "baseline": []}  # type: ignore[type-arg]
+    for item in items:
+        results["streaming"].append(score("streaming", engine, item, run_streaming(engine, folder / item.file), folder))
+        results["baseline"].append(score("baseline", engine, item, run_baseline(engine, folder / item.file), folder))
+    by_file = {r.item.file: r for r in results["baseline"]}
+    request = by_file["espeak-us-00.wav"]
+    assert request.ok and request.outcome.final_url == "/billing.html"
+    # The baseline cannot act before its 500 ms of silence plus a transcription.
+    assert request.v2a_ms is not None and request.v2a_ms > 500
+    assert set(request.outcome.stages_ms) == {"vad", "transcribe", "intent"}
+    assert by_file["espeak-us-02.wav"].ok and not by_file["espeak-us-02.wav"].false_action
+    streaming = {r.item.file: r for r in results["streaming"]}
+    assert streaming["espeak-us-00.wav"].ok and streaming["espeak-us-01.wav"].ok
+    assert streaming["espeak-us-00.wav"].v2a_ms < request.v2a_ms  # type: ignore[operator]
+    report = build_report(results, {"corpus": "tiny", "utterances": len(items), "timing": "model"})
+    files = write(report, results, tmp_path)
+    data = json.loads((tmp_path / "report.json").read_text())
+    for pipeline in ("streaming", "baseline"):
+        assert set(data[pipeline]["voice_to_action_ms"]) >= {"p50", "p95", "p99"}
+        for key in ("accuracy", "false_action_rate", "ood_rejection_rate", "rtf"):
+            assert data[pipeline][key] is not None
+    assert "| voice-to-action p50 (ms) |" in (tmp_path / "report.md").read_text()
+    assert all(f.exists() and f.stat().st_size > 0 for f in files)
+    assert (tmp_path / "latency_cdf.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_session_counts_are_checked() -> None:
+    assert _counts("1,10, 50") == [1, 10, 50]
+    for bad in ("", "a,b", "0,5", "-1"):
+        with pytest.raises(VoicetourError, match="positive integers"):
+            _counts(bad)
+
+
+def test_one_live_session_over_a_real_socket(site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = sweep(site, [1], tmp_path, per_session=1, voices=("espeak-us",), phrases=PHRASES[:1])
+    level = report["levels"][0]
+    # One session speaks both clips (clean and noisy): each level gets enough turns for a percentile.
+    assert level["sessions"] == 1 and level["turns"] == 2 and level["error_count"] == 0, level
+    assert level["accuracy"] == 1.0 and level["voice_to_action_ms"]["p50"] is not None
+    assert level["cpu_per_session"] > 0
+    assert "voicetour_e2e_latency_seconds_count 2.0" in (tmp_path / "metrics.txt").read_text()
+    assert (tmp_path / "load.md").read_text().startswith("# voicetour load sweep")
