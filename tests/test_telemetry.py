@@ -30,14 +30,17 @@ class FakeClock:
         return self.t
 
 
-def feed(session: Session, rec: TurnRecorder, pcm: bytes) -> list:  # type: ignore[type-arg]
-    """Frames arrive every 20 ms; the shell hands each batch of events to the recorder when handled."""
+def feed(session: Session, rec: TurnRecorder, pcm: bytes, paint_ms: int | None = None) -> list:  # type: ignore[type-arg]
+    """Frames arrive every 20 ms; the shell hands each batch of events to the recorder when handled.
+    With ``paint_ms`` the browser reports each navigation visible that long after it was sent."""
     out = []
     for i in range(0, len(pcm), FRAME):
         now = (i // FRAME + 1) * 20 * MS
         rec.audio((i // FRAME + 1) * 20, now)
         events = session.feed_audio(pcm[i : i + FRAME], now)
         out += rec.record(events, now)
+        for nav in (e for e in events if isinstance(e, Navigate) and paint_ms is not None):
+            assert rec.visible(nav.turn, nav.url, now + paint_ms * MS) == []  # the turn is still open
         out += events
     return out
 
@@ -126,19 +129,8 @@ def test_page_visible_before_the_speaker_finished(grammar_engine) -> None:  # ty
     with the turn's end, negative."""
     recognizer = ScriptedRecognizer({25: "show me billing"}, final="show me billing")
     session = Session(grammar_engine, recognizer=recognizer, clock=FakeClock())
-    rec = TurnRecorder()
-    pcm = speech()
-    out = []
-    for i in range(0, len(pcm), FRAME):
-        now = (i // FRAME + 1) * 20 * MS
-        rec.audio((i // FRAME + 1) * 20, now)
-        events = session.feed_audio(pcm[i : i + FRAME], now)
-        out += rec.record(events, now)
-        nav = next((e for e in events if isinstance(e, Navigate)), None)
-        if nav is not None:
-            assert rec.visible(nav.turn, nav.url, now + 16 * MS) == []  # turn still open
-            shown = now + 16 * MS
-        out += events
+    out = feed(session, TurnRecorder(), speech(), paint_ms=16)
+    nav = next(e for e in out if isinstance(e, Navigate))
     ended = next(e for e in out if isinstance(e, SpeechEnded))
     v2v = [m.value_ms for m in out if getattr(m, "name", "") == "voice_to_visible"]
-    assert v2v == [(shown - ended.last_voiced_ms * MS) / 1e6] and v2v[0] < 0
+    assert v2v == [nav.audio_ms + 16 - ended.last_voiced_ms] and v2v[0] < 0

@@ -98,6 +98,42 @@ def _counts(text: str) -> list[int]:
     return counts
 
 
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from voicetour.crawl.build import build_site, summarize
+    from voicetour.crawl.fetch import Limits, crawl_static
+    from voicetour.crawl.render import crawl_rendered
+
+    limits = Limits(max_pages=args.max_pages, max_depth=args.max_depth, seconds=args.time_limit,
+                    timeout=args.timeout)
+    with tqdm(total=args.max_pages, desc="crawl", unit="page", file=sys.stderr, dynamic_ncols=True) as bar:
+        def progress(url: str) -> None:
+            bar.set_postfix_str(url[-60:])
+            bar.update(1)
+
+        crawl = crawl_rendered if args.render else crawl_static
+        result = crawl(args.url, limits, progress)
+    for problem in result.problems:
+        print(f"  {problem.url}: {problem.what}", file=sys.stderr)
+    if result.skipped:
+        print("  not followed: " + ", ".join(f"{n} {why}" for why, n in sorted(result.skipped.items())),
+              file=sys.stderr)
+    if result.stopped:
+        print(f"  stopped early: {result.stopped}", file=sys.stderr)
+    if not result.pages:
+        print(f"voicetour: crawl of {args.url} found no HTML page; nothing written", file=sys.stderr)
+        return 1
+    site = build_site(result, name=args.name)
+    Path(args.out).write_text(json.dumps(site, indent=1, ensure_ascii=False) + "\n")
+    summary = summarize(site)
+    unknown = ", ".join(f"{w} ({how})" for w, how in sorted(summary.unknown_words.items())) or "none"
+    print(f"{args.out}: {site['name']}: {summary.pages} pages, {summary.elements} elements; "
+          f"{len(result.problems)} problems; words the recognizer did not know, and how they are pronounced: "
+          f"{unknown}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     import uvicorn
 
@@ -144,6 +180,16 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--site", help="site.json (default: the bundled demo)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_evaluate)
+    c = sub.add_parser("crawl", help="crawl a product (same origin) and write its site file")
+    c.add_argument("url", help="where to start, e.g. http://127.0.0.1:8123/")
+    c.add_argument("--out", required=True, help="site.json to write")
+    c.add_argument("--max-pages", type=int, default=50)
+    c.add_argument("--max-depth", type=int, default=5)
+    c.add_argument("--time-limit", type=float, default=120.0, help="seconds for the whole crawl")
+    c.add_argument("--timeout", type=float, default=10.0, help="seconds for one page")
+    c.add_argument("--render", action="store_true", help="render with chromium (JavaScript apps, SPAs)")
+    c.add_argument("--name", help="the product's name (default: from the pages' titles)")
+    c.set_defaults(func=cmd_crawl)
     b = sub.add_parser("bench", help="streaming vs the sequential baseline on a synthesised corpus; load sweeps")
     b.add_argument("--quick", action="store_true", help="3 voices, one noise level per file (a few minutes)")
     b.add_argument("--out", default="bench-out", help="folder for report.json, report.md and plots")

@@ -41,7 +41,7 @@ def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
         path = corpus_dir / item["file"]
         res = simulate_file(engine, str(path))
         end = last_voiced_ms(read_wav(path))
-        expected = engine.site.absolute(engine.site.page(item["page"]).url) if item["page"] else None
+        expected = _expected(engine, item.get("page"))
         navs = [a for a in res.actions if a["type"] == "navigate"]
         first_right = next((a for a in navs if a["url"] == expected), None)
         rows.append({
@@ -66,3 +66,11 @@ def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
         "rtf_median": round(float(np.median([r["rtf"] for r in rows if r["rtf"] is not None] or [0])), 4),
         "rows": rows,
     }
+
+
+def _expected(engine: Engine, page: str | None) -> str | None:
+    """The URL a corpus item should end on: ``page`` is a page id, or a URL ("/contacts.html") for
+    corpora of crawled sites whose ids the crawler chose."""
+    if not page:
+        return None
+    return engine.site.absolute(page if page.startswith("/") else engine.site.page(page).url)

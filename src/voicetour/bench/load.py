@@ -178,6 +178,7 @@ async def _level(n: int, base: str, pid: int, pool: list[Clip], per_session: int
         "errors": errors[:20],
         "error_count": len(errors),
         "seconds": round(wall, 1),
+        "rows": [{"session": t.session, "text": t.text, "ok": t.ok, "v2a_ms": t.v2a_ms} for t in turns],
     }
 
 

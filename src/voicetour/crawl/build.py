@@ -1,0 +1,127 @@
+"""From crawled pages to a site file (format v1, docs/site-format.md) and a summary.
+
+How the product names a page is taken from the product: the nav labels and link texts that point
+to it (the most used becomes the title, the others aliases), then its h1, then its <title>.
+Controls repeated on most pages (a header button) are kept once, on the first page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from voicetour.crawl.extract import PageInfo
+from voicetour.crawl.fetch import CrawlResult
+from voicetour.crawl.urls import normalise
+
+TITLE_SEPARATORS = re.compile(r"\s+[|·\-–—:]\s+")
+MAX_ALIAS_WORDS = 5
+
+
+@dataclass
+class Summary:
+    pages: int = 0
+    elements: int = 0
+    unknown_words: dict[str, str] = field(default_factory=dict)
+    """Words missing from the recognizer's dictionary -> how they were pronounced (espeak, letters)."""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
+
+
+def _site_name(pages: list[PageInfo], origin: str) -> str:
+    """The part of <title> shared by most pages ('Team · Acme Cloud' -> 'Acme Cloud')."""
+    parts = Counter(p for page in pages for p in set(TITLE_SEPARATORS.split(page.title)) if p)
+    if parts and len(pages) > 1:
+        name, count = parts.most_common(1)[0]
+        if count >= max(2, len(pages) // 2):
+            return name
+    if len(pages) == 1 and pages[0].title:
+        return TITLE_SEPARATORS.split(pages[0].title)[-1]
+    return urlsplit(origin).hostname or origin
+
+
+def _relative(url: str, origin: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    return path + ("?" + parts.query if parts.query else "") if url.startswith(origin) else url
+
+
+def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
+    pages = result.pages
+    site_name = name or _site_name(pages, result.origin)
+    # How other pages link to each page: nav labels count double (that is the product's own name).
+    names: dict[str, Counter[str]] = {}
+    for page in pages:
+        for link in page.links:
+            target = normalise(page.url, link.href)
+            if link.href.startswith("#") or (target == page.url and not link.in_nav):
+                continue  # an in-page anchor or a self-link ("Download") does not name the page
+            if target is not None:
+                names.setdefault(target, Counter())[link.text] += 2 if link.in_nav else 1
+    # Controls found on most pages are page chrome: keep them on the first page only.
+    chrome = Counter((c.label, c.selector) for page in pages for c in page.controls)
+    common = {k for k, n in chrome.items() if len(pages) > 2 and n > len(pages) // 2}
+    # Query variants of one page (a calendar's ?month=2, 3, ...) are the same place: keep the first.
+    first_of: dict[tuple[str, str], PageInfo] = {}
+    for page in pages:
+        first_of.setdefault((urlsplit(page.url).path, page.h1 or page.title), page)
+    pages = [p for p in pages if first_of[(urlsplit(p.url).path, p.h1 or p.title)] is p]
+    placed: set[tuple[str, str]] = set()
+    ids: set[str] = set()
+    out_pages = []
+    for page in pages:
+        own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t != site_name]
+        candidates = [t for t, _ in names.get(page.url, Counter()).most_common()]
+        title = (candidates[0] if candidates else "") or page.h1 or (own[0] if own else "") or _relative(
+            page.url, result.origin)
+        aliases = [a for a in dict.fromkeys(candidates[1:] + [page.h1] + own)
+                   if a and a.lower() != title.lower() and len(a.split()) <= MAX_ALIAS_WORDS]
+        page_id = base = _slug(title)
+        n = 2
+        while page_id in ids:
+            page_id, n = f"{base}-{n}", n + 1
+        ids.add(page_id)
+        elements = []
+        element_ids: set[str] = set()
+        labels: set[str] = set()
+        for c in page.controls:
+            key = (c.label, c.selector)
+            if (key in common and key in placed) or c.label.lower() in labels:
+                continue  # page chrome already placed, or a repeated label ("Connect" x 3): the first one
+            placed.add(key)
+            labels.add(c.label.lower())
+            eid = ebase = _slug(c.label)
+            n = 2
+            while eid in element_ids:
+                eid, n = f"{ebase}-{n}", n + 1
+            element_ids.add(eid)
+            element: dict[str, Any] = {"id": eid, "label": c.label, "selector": c.selector, "kind": c.kind}
+            if c.fields:
+                element["fields"] = [{"label": f.label, "type": f.type, **({"options": list(f.options)}
+                                                                            if f.options else {})} for f in c.fields]
+            elements.append(element)
+        entry: dict[str, Any] = {"id": page_id, "url": _relative(page.url, result.origin), "title": title}
+        if aliases[:5]:
+            entry["aliases"] = aliases[:5]
+        if page.sentence:
+            entry["description"] = page.sentence
+        if elements:
+            entry["elements"] = elements
+        out_pages.append(entry)
+    return {"version": 1, "name": site_name, "base_url": result.origin, "pages": out_pages}
+
+
+def summarize(site: dict[str, Any]) -> Summary:
+    """Pages, elements, and the words the recognizer had to learn (via the real grammar build)."""
+    from voicetour.asr.grammar import build_grammar
+    from voicetour.intent.naming import targets_of
+    from voicetour.site.model import parse_site
+
+    parsed = parse_site(site)
+    grammar = build_grammar(targets_of(parsed))
+    return Summary(len(parsed.pages), sum(len(p.elements) for p in parsed.pages), dict(grammar.derived))

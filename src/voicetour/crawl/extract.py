@@ -1,0 +1,183 @@
+"""What one HTML page says about itself: title, h1, links (and whether they sit in navigation),
+sections, actions, forms with their fields, and one sentence for the reply.
+
+Everything here is plain text taken from the page: it is data, never markup. The tour page only
+ever sets it with ``textContent``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from voicetour.intent.naming import ACTION_VERBS
+from voicetour.intent.text import words
+
+MAX_LABEL_CHARS = 80
+NAV_TAGS = ("nav", "header", "aside")
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    in_nav: bool
+    selector: str
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    type: str
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Control:
+    """Something on the page the agent can point at."""
+
+    label: str
+    selector: str
+    kind: str  # section, button, link, form
+    fields: tuple[Field, ...] = ()
+
+
+@dataclass
+class PageInfo:
+    url: str
+    title: str = ""
+    h1: str = ""
+    sentence: str = ""
+    links: list[Link] = field(default_factory=list)
+    controls: list[Control] = field(default_factory=list)
+
+
+def text_of(node: LexborNode | None) -> str:
+    if node is None:
+        return ""
+    text = " ".join(node.text(deep=True, separator=" ", strip=True).split())
+    return text[:MAX_LABEL_CHARS].strip()
+
+
+def label_of(node: LexborNode) -> str:
+    attrs = node.attributes
+    return text_of(node) or (attrs.get("aria-label") or attrs.get("title") or attrs.get("value") or "").strip()
+
+
+def selector_of(node: LexborNode) -> str:
+    """``#id`` when the node has an id, else the nearest ancestor id plus an nth-of-type path."""
+    path: list[str] = []
+    current: LexborNode | None = node
+    while current is not None and current.tag not in ("html", "-undef", None):
+        node_id = current.attributes.get("id")
+        if node_id and re.fullmatch(r"[A-Za-z][\w-]*", node_id):
+            path.append(f"#{node_id}")
+            break
+        parent = current.parent
+        if parent is None or current.tag == "body":
+            path.append(current.tag or "body")
+            break
+        same = [c for c in parent.iter() if c.tag == current.tag]
+        index = next(i for i, c in enumerate(same, start=1) if c.mem_id == current.mem_id)
+        path.append(f"{current.tag}:nth-of-type({index})")
+        current = parent
+    return " > ".join(reversed(path))
+
+
+def _inside(node: LexborNode, tags: tuple[str, ...], roles: tuple[str, ...] = ()) -> bool:
+    current = node.parent
+    while current is not None:
+        if current.tag in tags or current.attributes.get("role") in roles:
+            return True
+        current = current.parent
+    return False
+
+
+def _is_action(label: str) -> bool:
+    ws = words(label)
+    return bool(ws) and ws[0] in ACTION_VERBS
+
+
+def _sentence(tree: LexborHTMLParser) -> str:
+    meta = tree.css_first('meta[name="description"]')
+    if meta is not None and (meta.attributes.get("content") or "").strip():
+        text = " ".join((meta.attributes.get("content") or "").split())
+    else:
+        text = ""
+        for p in tree.css("main p, p"):
+            candidate = text_of_long(p)
+            if len(candidate.split()) >= 5:
+                text = candidate
+                break
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
+    return first[:200]
+
+
+def text_of_long(node: LexborNode) -> str:
+    return " ".join(node.text(deep=True, separator=" ", strip=True).split())
+
+
+def _fields(form: LexborNode, tree: LexborHTMLParser) -> tuple[Field, ...]:
+    out: list[Field] = []
+    radios: dict[str, list[str]] = {}
+    for el in form.css("input, select, textarea"):
+        attrs = el.attributes
+        default = {"select": "select", "textarea": "textarea"}.get(el.tag or "", "text")  # HTML's default
+        kind = ((attrs.get("type") if el.tag == "input" else None) or default).lower()
+        if kind in ("hidden", "submit", "button", "reset", "image"):
+            continue
+        label = ""
+        if attrs.get("id"):
+            lab = tree.css_first(f'label[for="{attrs["id"]}"]')
+            label = text_of(lab)
+        if not label and el.parent is not None and el.parent.tag == "label":
+            # Only the label's own words: a wrapping label's deep text includes the options.
+            label = " ".join(el.parent.text(deep=False, strip=True).split()) or text_of(el.parent)
+        label = label or (attrs.get("aria-label") or attrs.get("placeholder") or attrs.get("name") or "").strip()
+        if kind == "radio":
+            radios.setdefault(attrs.get("name") or label, []).append(label)
+            continue
+        options = tuple(text_of(o) for o in el.css("option") if text_of(o)) if el.tag == "select" else ()
+        out.append(Field(label, kind, options))
+    out += [Field(name, "radio", tuple(labels)) for name, labels in radios.items()]
+    return tuple(out)
+
+
+def extract(url: str, html: str) -> PageInfo:
+    tree = LexborHTMLParser(html)
+    info = PageInfo(url=url, title=text_of(tree.css_first("title")), h1=text_of(tree.css_first("h1")),
+                    sentence=_sentence(tree))
+    for a in tree.css("a[href]"):
+        text = label_of(a)
+        if text:
+            info.links.append(Link(a.attributes.get("href") or "", text,
+                                   _inside(a, NAV_TAGS, ("navigation", "menubar", "tablist")), selector_of(a)))
+    seen: set[str] = set()
+
+    def add(control: Control) -> None:
+        if control.label and control.selector not in seen and len(control.label) <= MAX_LABEL_CHARS:
+            seen.add(control.selector)
+            info.controls.append(control)
+
+    for h in tree.css("h2, h3, section[id], [role=region][id]"):
+        target = h if h.attributes.get("id") else h.parent if h.parent is not None and h.parent.attributes.get(
+            "id") and h.parent.tag in ("section", "div", "article") else None
+        if target is not None:
+            heading = h if h.tag in ("h2", "h3") else h.css_first("h2, h3")
+            add(Control(text_of(heading) or label_of(target), selector_of(target), "section"))
+    for b in tree.css('button, [role="button"], input[type="submit"], input[type="button"]'):
+        if _inside(b, ("form",)) and b.attributes.get("type", "submit") == "submit" and b.tag != "a":
+            continue  # a form's submit button is described by the form
+        add(Control(label_of(b), selector_of(b), "button"))
+    for a in tree.css("a[href]"):
+        if _is_action(label_of(a)) and not _inside(a, NAV_TAGS, ("navigation",)):
+            add(Control(label_of(a), selector_of(a), "link"))
+    for form in tree.css("form"):
+        legend = form.css_first("legend, h2, h3")
+        submit = form.css_first('button[type="submit"], button:not([type]), input[type="submit"]')
+        label = (form.attributes.get("aria-label") or "").strip() or (label_of(submit) if submit is not None else "") \
+            or text_of(legend)
+        add(Control(label, selector_of(form), "form", _fields(form, tree)))
+    return info

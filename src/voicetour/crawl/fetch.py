@@ -1,0 +1,153 @@
+"""Static crawl: breadth-first over one origin with httpx, pages parsed by extract.py.
+
+Politeness and limits: robots.txt is read first and obeyed (user agent ``voicetour``); page,
+depth and time limits; redirects are followed by hand so an off-site one is recorded, not
+followed; trap URLs are bounded by ``urls.Frontier``. Every URL that could not be used is
+reported with the reason, and the crawl keeps what it found.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.robotparser
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from voicetour.crawl.extract import PageInfo, extract
+from voicetour.crawl.urls import Frontier, normalise, origin_of
+
+USER_AGENT = "voicetour"
+MAX_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    url: str
+    what: str
+
+
+@dataclass
+class CrawlResult:
+    start: str
+    origin: str
+    pages: list[PageInfo] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Links not followed, counted by reason (off-site, trap, robots.txt, limits)."""
+    stopped: str | None = None
+    """Which limit ended the crawl early, if any."""
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_pages: int = 50
+    max_depth: int = 5
+    seconds: float = 120.0
+    timeout: float = 10.0
+
+
+def robots_for(client: httpx.Client, origin: str) -> urllib.robotparser.RobotFileParser:
+    parser = urllib.robotparser.RobotFileParser()
+    try:
+        response = client.get(origin + "/robots.txt")
+        lines = response.text.splitlines() if response.status_code == 200 else []
+    except httpx.HTTPError:
+        lines = []
+    parser.parse(lines)
+    return parser
+
+
+def crawl_static(start: str, limits: Limits | None = None, progress: Callable[[str], None] | None = None,
+                 transport: httpx.BaseTransport | None = None) -> CrawlResult:
+    limits = limits or Limits()
+    origin = origin_of(start)
+    first = normalise(start, start) or start
+    result = CrawlResult(start=first, origin=origin)
+    frontier = Frontier(origin)
+    started = time.monotonic()
+    with httpx.Client(timeout=limits.timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT},
+                      transport=transport) as client:
+        robots = robots_for(client, origin)
+        queue: deque[tuple[str, int]] = deque([(first, 0)])
+        while queue:
+            if len(result.pages) >= limits.max_pages:
+                result.stopped = f"page limit ({limits.max_pages})"
+                break
+            if time.monotonic() - started > limits.seconds:
+                result.stopped = f"time limit ({limits.seconds:g} s)"
+                break
+            url, depth = queue.popleft()
+            reason = frontier.why_not(url)
+            if reason is not None:
+                if reason != "seen":
+                    result.skip(reason)
+                continue
+            frontier.add(url)
+            if not robots.can_fetch(USER_AGENT, url):
+                result.skip("robots.txt")
+                result.problems.append(Problem(url, "disallowed by robots.txt"))
+                continue
+            if progress:
+                progress(url)
+            page = _fetch(client, url, result, queue, depth)
+            if page is None:
+                continue
+            result.pages.append(page)
+            if depth >= limits.max_depth:
+                continue
+            for link in page.links:
+                target = normalise(page.url, link.href)
+                if target is None:
+                    continue
+                if not frontier.same_origin(target):
+                    result.skip("off-site")
+                    continue
+                queue.append((target, depth + 1))
+    return result
+
+
+def _fetch(client: httpx.Client, url: str, result: CrawlResult, queue: deque[tuple[str, int]],
+           depth: int) -> PageInfo | None:
+    try:
+        with client.stream("GET", url) as response:
+            if response.is_redirect:
+                _redirect(url, response, result, queue, depth)
+                return None
+            if response.status_code >= 400:
+                result.problems.append(Problem(url, f"HTTP {response.status_code} {response.reason_phrase}"))
+                return None
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind not in ("text/html", "application/xhtml+xml", ""):
+                result.problems.append(Problem(url, f"not HTML ({kind})"))
+                return None  # the body is never downloaded
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_BYTES:
+                    result.problems.append(Problem(url, f"larger than {MAX_BYTES // 1_000_000} MB; skipped"))
+                    return None
+            text = body.decode(response.encoding or "utf-8", errors="replace")
+    except httpx.TimeoutException:
+        result.problems.append(Problem(url, "timed out"))
+        return None
+    except httpx.HTTPError as exc:
+        result.problems.append(Problem(url, f"unreachable: {type(exc).__name__}: {exc}"))
+        return None
+    return extract(url, text)
+
+
+def _redirect(url: str, response: httpx.Response, result: CrawlResult, queue: deque[tuple[str, int]],
+              depth: int) -> None:
+    location = normalise(url, response.headers.get("location", ""))
+    if location is None:
+        result.problems.append(Problem(url, f"redirect ({response.status_code}) without a usable Location"))
+    elif origin_of(location) != result.origin:
+        result.problems.append(Problem(url, f"redirects off-site to {location} (recorded, not followed)"))
+    else:
+        queue.appendleft((location, depth))

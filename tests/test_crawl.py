@@ -1,0 +1,119 @@
+"""`voicetour crawl` against fixture products served on 127.0.0.1 (tests/sites.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from voicetour.cli import main
+from voicetour.crawl.build import build_site, summarize
+from voicetour.crawl.extract import extract
+from voicetour.crawl.fetch import Limits, crawl_static
+from voicetour.evaluate import evaluate
+from voicetour.session.engine import Engine
+from voicetour.site.model import parse_site
+
+from .conftest import running
+from .sites import helio_app, nimbus_app
+
+HELIO_SPEECH = Path(__file__).parent / "fixtures" / "helio-speech"
+
+
+@pytest.fixture(scope="module")
+def helio():  # type: ignore[no-untyped-def]
+    with running(helio_app()) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def helio_site(helio):  # type: ignore[no-untyped-def]
+    return build_site(crawl_static(helio + "/"))
+
+
+def test_static_crawl_learns_the_product(helio, helio_site) -> None:  # type: ignore[no-untyped-def]
+    site = parse_site(helio_site)  # a valid site file
+    assert site.name == "Helio CRM" and site.base_url == helio
+    by_url = {p.url: p for p in site.pages}
+    assert set(by_url) == {"/index.html", "/contacts.html", "/deals.html", "/calendar.html?month=1",
+                           "/inbox.html", "/settings/"}
+    settings = by_url["/settings/"]
+    assert settings.title == "Settings" and "Workspace settings" in settings.aliases  # nav label, then h1
+    assert settings.description == "Who can use Helio, and what you pay for it."
+    assert {(e.label, e.kind, e.selector) for e in settings.elements} == {
+        ("Users and seats", "section", "#users"), ("Billing and plan", "section", "#billing"),
+        ("Invite user", "button", "#invite-user")}
+    raw_contacts = next(p for p in helio_site["pages"] if p["url"] == "/contacts.html")
+    form = next(e for e in raw_contacts["elements"] if e["kind"] == "form")
+    assert form["label"] == "Add contact" and form["selector"] == "#add-contact"
+    assert form["fields"] == [
+        {"label": "Name", "type": "text"}, {"label": "Email", "type": "email"},
+        {"label": "Stage", "type": "select", "options": ["Lead", "Customer"]},
+        {"label": "owner", "type": "radio", "options": ["Me", "My team"]}]
+    # The header's Help button is on every page: kept once.
+    assert sum(e.label == "Help" for p in site.pages for e in p.elements) == 1
+
+
+def test_limits_and_bad_urls_are_reported_not_followed(helio) -> None:  # type: ignore[no-untyped-def]
+    result = crawl_static(helio + "/")
+    problems = {p.url.removeprefix(helio): p.what for p in result.problems}
+    assert problems["/old-pricing"].startswith("redirects off-site to https://example.invalid/pricing")
+    assert problems["/broken"] == "HTTP 500 Internal Server Error"
+    assert problems["/terms.pdf"] == "not HTML (application/pdf)"
+    assert problems["/private/admin.html"] == "disallowed by robots.txt"
+    assert result.skipped["off-site"] >= 1
+    assert any("query variants of /calendar.html" in why for why in result.skipped)  # the endless calendar
+    small = crawl_static(helio + "/", Limits(max_pages=2))
+    assert len(small.pages) == 2 and small.stopped == "page limit (2)"
+    shallow = crawl_static(helio + "/", Limits(max_depth=0))
+    assert [p.url.removeprefix(helio) for p in shallow.pages] == ["/index.html"]
+
+
+def test_crawl_command_writes_the_site_and_refuses_empty_crawls(helio, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "site.json"
+    assert main(["crawl", helio + "/", "--out", str(out)]) == 0
+    report = capsys.readouterr()
+    assert "Helio CRM: 6 pages" in report.out and "inboxes (espeak)" in report.out
+    assert "/broken: HTTP 500" in report.err
+    assert json.loads(out.read_text())["name"] == "Helio CRM"
+    slow = tmp_path / "slow.json"
+    assert main(["crawl", helio + "/slow.html", "--out", str(slow), "--timeout", "0.5"]) == 1
+    err = capsys.readouterr().err
+    assert "slow.html: timed out" in err and "found no HTML page; nothing written" in err and not slow.exists()
+    assert main(["crawl", "http://127.0.0.1:9/", "--out", str(slow)]) == 1
+    assert "unreachable: ConnectError" in capsys.readouterr().err
+    assert main(["crawl", "ftp://example.com/", "--out", str(slow)]) == 2
+    assert "not an http(s) URL" in capsys.readouterr().err
+
+
+def test_crawled_text_is_data_not_markup() -> None:
+    html = ('<title>&lt;img src=x onerror=alert(1)&gt; | Evil</title><h1>Hi</h1>'
+            '<button id="b">&lt;script&gt;alert(1)&lt;/script&gt;</button>')
+    info = extract("http://x/", html)
+    assert info.title.startswith("<img src=x onerror=alert(1)>")  # kept literally, as text
+    assert info.controls[0].label == "<script>alert(1)</script>"
+
+
+def test_single_page_app_rendered_by_clicking_its_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from voicetour.crawl.render import crawl_rendered
+
+    with running(nimbus_app()) as port:
+        base = f"http://127.0.0.1:{port}"
+        result = crawl_rendered(base + "/")
+    site = parse_site(build_site(result))
+    by_url = {p.url: p for p in site.pages}
+    # /knowledge-base/new exists only after two clicks (the server answers 404 to it).
+    assert set(by_url) == {"/", "/tickets", "/customers", "/knowledge-base", "/knowledge-base/new", "/settings/team"}
+    assert by_url["/settings/team"].title == "Team settings"
+    assert {e.selector for e in by_url["/tickets"].elements} == {"#new-ticket", "#escalated"}
+    assert not result.problems
+
+
+def test_unseen_product_crawled_then_spoken_to(helio_site) -> None:  # type: ignore[no-untyped-def]
+    """Issue 4's bar on our fixture: 3 voices, out-of-domain included."""
+    site = parse_site(helio_site)
+    assert summarize(helio_site).pages == 6
+    report = evaluate(Engine.for_site(site), HELIO_SPEECH)
+    assert report["accuracy"] >= 0.9, [(r["text"], r["heard"], r["final_url"]) for r in report["rows"] if not r["ok"]]
+    assert report["ood_rejection_rate"] == 1.0 and report["false_action_rate"] == 0.0
