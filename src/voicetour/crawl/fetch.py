@@ -43,6 +43,28 @@ class CrawlResult:
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
+    def over(self, limits: Limits, started: float) -> bool:
+        """True (and ``stopped`` says which) when a page or time limit is reached."""
+        if len(self.pages) >= limits.max_pages:
+            self.stopped = f"page limit ({limits.max_pages})"
+        elif time.monotonic() - started > limits.seconds:
+            self.stopped = f"time limit ({limits.seconds:g} s)"
+        return self.stopped is not None
+
+    def admit(self, url: str, frontier: Frontier, robots: urllib.robotparser.RobotFileParser) -> bool:
+        """May ``url`` be visited now? Records why not (a trap, robots.txt) and marks it seen."""
+        reason = frontier.why_not(url)
+        if reason is not None:
+            if reason != "seen":
+                self.skip(reason)
+            return False
+        frontier.add(url)
+        if not robots.can_fetch(USER_AGENT, url):
+            self.skip("robots.txt")
+            self.problems.append(Problem(url, "disallowed by robots.txt"))
+            return False
+        return True
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -76,22 +98,10 @@ def crawl_static(start: str, limits: Limits | None = None, progress: Callable[[s
         robots = robots_for(client, origin)
         queue: deque[tuple[str, int]] = deque([(first, 0)])
         while queue:
-            if len(result.pages) >= limits.max_pages:
-                result.stopped = f"page limit ({limits.max_pages})"
-                break
-            if time.monotonic() - started > limits.seconds:
-                result.stopped = f"time limit ({limits.seconds:g} s)"
+            if result.over(limits, started):
                 break
             url, depth = queue.popleft()
-            reason = frontier.why_not(url)
-            if reason is not None:
-                if reason != "seen":
-                    result.skip(reason)
-                continue
-            frontier.add(url)
-            if not robots.can_fetch(USER_AGENT, url):
-                result.skip("robots.txt")
-                result.problems.append(Problem(url, "disallowed by robots.txt"))
+            if not result.admit(url, frontier, robots):
                 continue
             if progress:
                 progress(url)

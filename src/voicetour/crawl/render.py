@@ -55,22 +55,10 @@ def crawl_rendered(start: str, limits: Limits | None = None, progress: Callable[
             # (url, depth, how a user gets there: the links to click, in order, from the first page)
             queue: deque[tuple[str, int, tuple[str, ...]]] = deque([(first, 0, ())])
             while queue:
-                if len(result.pages) >= limits.max_pages:
-                    result.stopped = f"page limit ({limits.max_pages})"
-                    break
-                if time.monotonic() - started > limits.seconds:
-                    result.stopped = f"time limit ({limits.seconds:g} s)"
+                if result.over(limits, started):
                     break
                 url, depth, clicks = queue.popleft()
-                reason = frontier.why_not(url)
-                if reason is not None:
-                    if reason != "seen":
-                        result.skip(reason)
-                    continue
-                frontier.add(url)
-                if not robots.can_fetch(USER_AGENT, url):
-                    result.skip("robots.txt")
-                    result.problems.append(Problem(url, "disallowed by robots.txt"))
+                if not result.admit(url, frontier, robots):
                     continue
                 if progress:
                     progress(url)
