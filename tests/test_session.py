@@ -207,10 +207,15 @@ def test_careful_listen_only_when_nothing_matched(grammar_engine) -> None:  # ty
 
     verifier = _CarefulVerifier("")
     eng = dataclasses.replace(grammar_engine, verifier=verifier)
-    events = run(Session(eng, recognizer=ScriptedRecognizer({}, final="look too old")), speech())
+    s = Session(eng, recognizer=ScriptedRecognizer({}, final="look too old"))
+    events = run(s, speech())
     assert [e.url for e in events if isinstance(e, Navigate)] == ["/notifications.html"]
+    # Done at the first pause, not at the endpoint, and not repeated there.
+    nav = next(e for e in events if isinstance(e, Navigate))
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    assert nav.audio_ms == ended.last_voiced_ms + s.config.verify_after_ms and verifier.calls == 2
     calls = verifier.calls
-    run(Session(eng, recognizer=ScriptedRecognizer({}, final="open notifications")), speech())
+    run(Session(eng, recognizer=ScriptedRecognizer({25: "open notifications"}, final="open notifications")), speech())
     assert verifier.calls == calls + 1  # the grammar matched: no careful listen
 
 

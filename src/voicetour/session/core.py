@@ -248,7 +248,7 @@ class Session:
         self._utt = None
         self.endpointer.reset()
         t0 = self._t()
-        text, source = self._final_text(self.recognizer.finish(), utt, final=True)
+        text, source = self._final_text(self.recognizer.finish(), utt, careful=True)
         self._span("finish", t0, text)
         events: list[Event] = [
             SpeechEnded(self.turn, self.audio_ms, last_voiced_ms=utt.last_voiced_ms),
@@ -269,7 +269,7 @@ class Session:
             return []
         if utt.committed is None and confident(utt.ranked, self.config.policy) is not None:
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
-        text, source = self._final_text(utt.partial, utt)
+        text, source = self._final_text(utt.partial, utt, careful=True)
         command = control_of(text)
         if command is not None and utt.control is None:
             # A command said and paused after: act now, not 400 ms later at the endpoint.
@@ -292,12 +292,13 @@ class Session:
         utt.committed = top.target
         return self._go(top.target, early=True)
 
-    def _final_text(self, grammar_text: str, utt: _Utterance, final: bool = False) -> tuple[str, str]:
+    def _final_text(self, grammar_text: str, utt: _Utterance, careful: bool = False) -> tuple[str, str]:
         """The transcript to act on, and where it came from ('grammar' or 'verifier').
 
-        At the endpoint (``final``), when neither transcript names anything, the verifier gets one
-        slower, more careful listen; that costs latency only where there was none to keep (the
-        request was about to be refused anyway).
+        With ``careful`` (at the first pause and at the endpoint), when neither transcript names
+        anything, the verifier gets one slower, more careful listen (~250 ms). Doing it at the
+        first pause rather than the endpoint saves the rest of the silence timeout in noise, where
+        the quick listen misses most; it is kept until more speech arrives.
 
         The verifier's words win when they name a target or a control word; when they name
         nothing but the grammar's do, the grammar's stand (the verifier mishears product words:
@@ -325,13 +326,15 @@ class Session:
             return heard, "verifier"
         if grammar_verdict == "accept" or _plausible_control(grammar_text, heard):
             return grammar_text, "grammar"
-        if final:
-            t0 = self._t()
-            careful = verifier.transcribe(bytes(utt.audio), thorough=True)
-            self._span("verify", t0, "thorough: " + careful)
-            careful_verdict, _ = decide(self.engine.ranker.rank(careful, fuzzy=True), self.config.policy)
-            if careful_verdict == "accept" or control_of(careful) is not None:
-                return careful, "verifier"
+        if careful:
+            if utt.careful is None or utt.last_voiced_ms > utt.careful_at_ms:
+                t0 = self._t()
+                utt.careful = verifier.transcribe(bytes(utt.audio), thorough=True)
+                utt.careful_at_ms = self.audio_ms
+                self._span("verify", t0, "thorough: " + utt.careful)
+            careful_verdict, _ = decide(self.engine.ranker.rank(utt.careful, fuzzy=True), self.config.policy)
+            if careful_verdict == "accept" or control_of(utt.careful) is not None:
+                return utt.careful, "verifier"
         if verdict == "suggest" or (grammar_verdict == "none" and heard):
             return heard, "verifier"
         return grammar_text, "grammar"
@@ -448,5 +451,8 @@ class _Utterance:
     heard: str | None = None
     """The verifier's transcript, taken at audio time ``heard_at_ms``."""
     heard_at_ms: int = 0
+    careful: str | None = None
+    """The verifier's careful (full-window) transcript, taken at audio time ``careful_at_ms``."""
+    careful_at_ms: int = 0
     control: str | None = None
     """A control word already carried out at the first pause."""
