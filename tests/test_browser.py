@@ -66,6 +66,11 @@ def test_spoken_request_navigates_and_highlights(server_url, tmp_path) -> None: 
             page.wait_for_function(
                 "() => window.voicetourLog.some(m => m.type === 'metric' && m.name === 'voice_to_visible')",
                 timeout=15_000)
+            # The page came out of a hidden, pre-rendered frame: revealed, not loaded.
+            visible = page.evaluate("window.voicetourVisible")
+            team = [v for v in visible if v["url"] == "/team.html" and "turn" in v]
+            assert team and team[0]["prerendered"] is True, visible
+            assert page.evaluate("document.querySelectorAll('#stage iframe.live').length") == 1
             page.click("#debug-toggle")
             rows = page.locator("#debug .turn .row .name").all_inner_texts()
             assert {"voice activity", "recognize", "navigate (early)"} <= set(rows) or \

@@ -86,7 +86,7 @@ def test_turn_metrics_from_the_recorder(grammar_engine) -> None:  # type: ignore
     trace = chrome_trace([rec])
     names = {e["name"] for e in trace["traceEvents"]}
     assert {"frame", "rank", "finish", "voice activity", "end of utterance", "navigate (early)", "say",
-            "visible", "turn 1"} <= names
+            "visible (loaded)", "turn 1"} <= names
     assert all(e["ts"] >= 0 for e in trace["traceEvents"] if "ts" in e)
     waterfall = rec.turn_spans(1)
     assert "recognize" in {s.name for s in waterfall} and "frame" not in {s.name for s in waterfall}
@@ -120,7 +120,7 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
         assert "voicetour_turns_total 1.0" in text and "process_cpu_seconds_total" in text
         assert ready["session"] in client.get("/trace").json()["sessions"]
         trace = client.get(f"/trace/{ready['session']}").json()
-        assert any(e.get("name") == "visible" for e in trace["traceEvents"])
+        assert any(e.get("name") == "visible (loaded)" for e in trace["traceEvents"])
         assert client.get("/trace/nope").status_code == 404
 
 

@@ -221,7 +221,9 @@ class SessionSocket:
         elif msg.type == "visible":
             turn = msg.data.get("turn")
             if isinstance(turn, int):
-                for m in self.recorder.visible(turn, msg.data["url"], clock.monotonic_ns()):
+                prerendered = msg.data.get("prerendered") is True
+                self.metrics.reveals.labels("prerendered" if prerendered else "loaded").inc()
+                for m in self.recorder.visible(turn, msg.data["url"], clock.monotonic_ns(), prerendered):
                     self.metrics.observe(m)
                     await self.send(render(m) or {})
         elif msg.type == "ping":

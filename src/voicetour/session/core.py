@@ -50,6 +50,8 @@ from voicetour.session.engine import Engine
 from voicetour.session.policy import PolicyConfig, confident, decide
 
 MAX_TEXT_CHARS = 500
+MAX_PRERENDER = 5
+"""Distinct pages in a Prerender event: the tour page keeps that many hidden, pre-rendered frames."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,7 @@ class Session:
             utt.top_url, utt.top_since_ms = top_url, self.audio_ms
         if ranked:
             events.append(Candidates(self.turn, self.audio_ms, tuple(_candidate(r) for r in ranked)))
-            urls = tuple(dict.fromkeys(r.target.url for r in ranked))[:3]
+            urls = tuple(dict.fromkeys(r.target.url for r in ranked))[:MAX_PRERENDER]
             if urls != utt.prerendered:
                 utt.prerendered = urls
                 events.append(Prerender(self.turn, self.audio_ms, urls))

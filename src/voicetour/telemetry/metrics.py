@@ -42,6 +42,8 @@ class Metrics:
         self.turns = Counter("voicetour_turns_total", "Finished turns.", registry=r)
         self.mispredictions = Counter("voicetour_mispredictions_total",
                                       "Early navigations the final words contradicted.", registry=r)
+        self.reveals = Counter("voicetour_reveals_total", "Pages shown after an action, by how: from a "
+                               "pre-rendered frame or loaded.", ["how"], registry=r)
         self.errors = Counter("voicetour_errors_total", "Errors by stage and code.", ["stage", "code"], registry=r)
         self.busy = Counter("voicetour_busy_seconds_total", "Core processing time by stage (utilization: rate).",
                             ["stage"], registry=r)

@@ -138,14 +138,15 @@ class TurnRecorder:
                 out += self._finish(turn)
         return out
 
-    def visible(self, turn_id: int, url: str, shown_ns: int) -> list[Metric]:
+    def visible(self, turn_id: int, url: str, shown_ns: int, prerendered: bool = False) -> list[Metric]:
         """The browser showed ``url`` for ``turn_id`` at ``shown_ns`` (shell time). The metric comes
         now if the turn is over, else with the turn's other metrics (the page is often up before
         the speaker has finished)."""
         turn = self._done.get(turn_id) or self._turns.get(turn_id)
         if turn is None or turn.action_ns is None:
             return []
-        self._add(TraceSpan(turn_id, "browser", "visible", turn.action_ns, max(turn.action_ns, shown_ns), url))
+        name = "visible (pre-rendered)" if prerendered else "visible (loaded)"
+        self._add(TraceSpan(turn_id, "browser", name, turn.action_ns, max(turn.action_ns, shown_ns), url))
         turn.visible_ns = shown_ns
         if turn_id not in self._done or turn.last_voiced_ns is None:
             return []

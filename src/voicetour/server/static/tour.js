@@ -4,7 +4,7 @@
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
-  const frame = $("product");
+  const stage = $("stage");
   const APP = "/app";
   let ws = null;
   let current = null;          // product URL (site-relative) shown in the frame
@@ -13,32 +13,42 @@
   let lastAction = null;       // {turn, url, t}: the navigation the next "visible" report is about
   const turnViews = new Map(); // turn id -> element in the debug panel
   const log = (window.voicetourLog = []);  // every server message, for tests and debugging
+  const shown = (window.voicetourVisible = []);  // every "visible" report sent, likewise
 
   function setState(s) { const el = $("state"); el.textContent = s; el.className = "state " + s; }
   function notice(text) { const n = $("notice"); n.textContent = text; n.hidden = !text; }
   function toFrameUrl(url) { return /^https?:/.test(url) ? url : APP + url; }
 
+  // The visible product frame and its pre-rendered spares (frames.js).
+  const frames = window.VoicetourFrames(stage, toFrameUrl, (url, prerendered) => {
+    applyHighlight();
+    reportVisible(prerendered);
+  }, (path) => {
+    if (path.startsWith(APP + "/")) {
+      const url = path.slice(APP.length);
+      if (url !== current) { current = url; send({ type: "page", url }); }  // the user clicked around
+    }
+  });
+  const frame = () => frames.visible();
+
   function show(url) {
     current = url;
-    if (!url) { frame.src = "about:blank"; return; }
-    const target = toFrameUrl(url);
-    const here = frame.contentWindow && frame.contentWindow.location ? frame.contentWindow.location.pathname : "";
-    if (here === new URL(target, location.href).pathname) { applyHighlight(); reportVisible(); return; }
-    frame.src = target;
+    frames.show(url);
   }
 
   // Called when the frame shows the page: after the next frame is painted, tell the server (it
   // closes the turn's trace with a "visible" span and the voice_to_visible metric).
-  function reportVisible() {
+  function reportVisible(prerendered) {
     const action = lastAction;
     requestAnimationFrame(() => {
-      const msg = { type: "visible", url: current || "", t: performance.now() };
+      const msg = { type: "visible", url: current || "", t: performance.now(), prerendered: !!prerendered };
       if (action) {
         msg.turn = action.turn;
         msg.delay_ms = Math.round((performance.now() - action.t) * 10) / 10;
         lastAction = null;
         addMetric(action.turn, "browser: action → visible", msg.delay_ms);
       }
+      shown.push(msg);
       send(msg);
     });
   }
@@ -104,21 +114,11 @@
   });
   if (new URLSearchParams(location.search).has("debug")) $("debug").hidden = false;
 
-  frame.addEventListener("load", () => {
-    applyHighlight();
-    let path = null;
-    try { path = frame.contentWindow.location.pathname; } catch (e) { path = null; }
-    if (path && path.startsWith(APP + "/")) {
-      const url = path.slice(APP.length);
-      if (url !== current) { current = url; send({ type: "page", url }); }  // the user clicked around
-    }
-    reportVisible();
-  });
 
   function applyHighlight() {
     if (!pendingHighlight) return;
     let doc;
-    try { doc = frame.contentDocument; } catch (e) { return; }
+    try { doc = frame().contentDocument; } catch (e) { return; }
     if (!doc) return;
     const el = doc.querySelector(pendingHighlight);
     if (!el) return;
@@ -161,13 +161,14 @@
       case "cancel": pendingHighlight = null; lastAction = { turn: msg.turn, url: msg.url, t: performance.now() }; show(msg.url); break;
       case "back": lastAction = { turn: msg.turn, url: msg.url, t: performance.now() }; show(msg.url); break;
       case "scroll":
-        try { frame.contentWindow.scrollBy({ top: (msg.direction === "up" ? -1 : 1) * frame.clientHeight * 0.8, behavior: "smooth" }); } catch (e) { /* cross-origin */ }
+        try { frame().contentWindow.scrollBy({ top: (msg.direction === "up" ? -1 : 1) * frame().clientHeight * 0.8, behavior: "smooth" }); } catch (e) { /* cross-origin */ }
         break;
       case "stop": if ("speechSynthesis" in window) speechSynthesis.cancel(); break;
       case "say": say(msg.text); break;
       case "rejected": break;
       case "error": notice("Server: " + msg.message); break;
       case "trace": drawTrace(msg); break;
+      case "prerender": frames.prerender(msg.urls); break;
       case "metric": if (msg.name !== "busy") addMetric(msg.turn, msg.name, msg.value_ms); break;
     }
   }
