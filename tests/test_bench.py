@@ -17,6 +17,7 @@ PHRASES = (
     corpus.Phrase("show me billing", "request", "billing"),
     corpus.Phrase("scroll down", "control", control="scroll_down"),
     corpus.Phrase("tell me a joke", "ood"),
+    corpus.Phrase("how do I invite a teammate", "task", "team", "invite"),
 )
 
 
@@ -89,3 +90,38 @@ def test_one_live_session_over_a_real_socket(site, tmp_path) -> None:  # type: i
     assert level["cpu_per_session"] > 0
     assert "voicetour_e2e_latency_seconds_count 2.0" in (tmp_path / "metrics.txt").read_text()
     assert (tmp_path / "load.md").read_text().startswith("# voicetour load sweep")
+
+
+def test_audio_is_aligned_to_the_page_clock() -> None:
+    import numpy as np
+
+    from voicetour.bench.browser import align, page_time_of
+
+    rng = np.random.default_rng(1)
+    played = (rng.standard_normal(8000) * 3000).astype(np.int16)
+    captured = np.concatenate([np.zeros(1234, np.int16), played, np.zeros(500, np.int16)])
+    captured = (captured + rng.standard_normal(len(captured)) * 300).astype(np.int16)
+    assert align(captured, played) == 1234
+    # Frames of 320 samples arriving every 20 ms from t = 100 ms: sample 319 arrived at 100 ms,
+    # sample 0 was captured 319/16 ms before, sample 320 at 100 + 20 - 319/16 ms.
+    frames = [(100.0 + 20 * i, 320 * (i + 1)) for i in range(5)]
+    assert page_time_of(319, frames) == 100.0
+    assert page_time_of(0, frames) == 100.0 - 319 / 16
+    assert abs(page_time_of(320, frames) - (120.0 - 319 / 16)) < 1e-9
+
+
+def test_browser_bench_measures_a_pre_rendered_reveal(tiny, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from voicetour.bench.browser import run_browser
+    from voicetour.bench.load import served
+
+    folder, items = tiny
+    with served(tmp_path) as (base, _pid):
+        result = run_browser(site, [items[6], items[4]], folder, base)  # "how do I invite ...", "tell me a joke"
+    rows = {r["file"]: r for r in result["rows"]}
+    team = rows["espeak-us-03.wav"]
+    # The grammar names the page while it is being said: the page is pre-rendered, then revealed.
+    assert team["ok"] and team["ended_on"] == "/team.html" and team["prerendered"] is True, team
+    assert team["v2v_ms"] is not None and -2000 < team["v2v_ms"] < 2000
+    joke = rows["espeak-us-02.wav"]
+    assert joke["ok"] and not joke["wrong_page_left"] and joke["v2v_ms"] is None
+    assert result["prerender_hit_rate"] == 1.0 and result["errors"] == 0

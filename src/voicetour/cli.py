@@ -78,6 +78,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
                        flame=Path(args.flame) if args.flame else None)
         print((out / "load.md").read_text())
         return 0
+    if args.browser:
+        from voicetour.bench.browser import browser_bench
+        from voicetour.site.model import load_site
+
+        result = browser_bench(load_site(demo_site_path()), out, quick=args.quick,
+                               corpus_dir=Path(args.corpus) if args.corpus else None)
+        print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
+        return 0
     from voicetour.bench.run import run
 
     run(_engine(args.site), out, quick=args.quick, corpus_dir=Path(args.corpus) if args.corpus else None,
@@ -195,6 +203,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="bench-out", help="folder for report.json, report.md and plots")
     b.add_argument("--corpus", help="reuse (or build into) this corpus folder instead of OUT/corpus")
     b.add_argument("--realtime", action="store_true", help="feed the streaming core at real speed (slower)")
+    b.add_argument("--browser", action="store_true", help="each utterance as the microphone of headless chromium: "
+                   "voice-to-visible, pre-render hit rate (added to OUT/report.json)")
     b.add_argument("--sessions", help="load sweep instead: N live WebSocket sessions, e.g. 1,10,50,100")
     b.add_argument("--flame", metavar="OUT.svg", help="with --sessions: record the server with py-spy "
                    "(flame graph SVG; a .json name writes speedscope)")

@@ -16,6 +16,7 @@ the whole sweep is written there (SVG).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -24,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,14 +205,10 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
         pass
 
 
-def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: Path | None = None,
-          per_session: int | None = None, voices: tuple[str, ...] | None = None,
-          phrases: tuple[corpus_mod.Phrase, ...] = corpus_mod.DEMO_PHRASES) -> dict[str, Any]:
-    """Run the levels in ``counts`` against one fresh server; write OUT/load.json and load.md."""
-    out.mkdir(parents=True, exist_ok=True)
-    voices = voices or (("piper", "espeak-us") if quick else ("piper", "espeak-us", "espeak-f3"))
-    pool = clips(site, out / "load-corpus", voices, phrases)
-    per_session = min(per_session or (2 if quick else 3), len(pool))
+@contextlib.contextmanager
+def served(out: Path, flame: Path | None = None) -> Iterator[tuple[str, int]]:
+    """The demo server in its own process on 127.0.0.1 (under py-spy with ``flame``); yields its
+    base URL and pid, and stops it (and py-spy, which then writes the flame graph) afterwards."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = _start_server(port, flame, out / "server.log")
@@ -224,7 +222,27 @@ def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: 
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        pid = _server_pid(server, flame is not None)
+        yield base, _server_pid(server, flame is not None)
+    finally:
+        # SIGINT to the whole group: py-spy stops sampling and writes the flame graph (SIGTERM would
+        # lose it) and uvicorn shuts down gracefully; anything left after that is killed.
+        _signal_group(server, signal.SIGINT)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            pass
+        _signal_group(server, signal.SIGKILL)
+
+
+def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: Path | None = None,
+          per_session: int | None = None, voices: tuple[str, ...] | None = None,
+          phrases: tuple[corpus_mod.Phrase, ...] = corpus_mod.DEMO_PHRASES) -> dict[str, Any]:
+    """Run the levels in ``counts`` against one fresh server; write OUT/load.json and load.md."""
+    out.mkdir(parents=True, exist_ok=True)
+    voices = voices or (("piper", "espeak-us") if quick else ("piper", "espeak-us", "espeak-f3"))
+    pool = clips(site, out / "load-corpus", voices, phrases)
+    per_session = min(per_session or (2 if quick else 3), len(pool))
+    with served(out, flame) as (base, pid):
         levels = []
         for n in counts:
             print(f"load: {n} sessions ...", file=sys.stderr, flush=True)
@@ -238,15 +256,6 @@ def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: 
             metrics_text = httpx.get(base + "/metrics", timeout=60).text
         except httpx.HTTPError as exc:
             metrics_text = f"# /metrics did not answer: {type(exc).__name__}: {exc}\n"
-    finally:
-        # SIGINT to the whole group: py-spy stops sampling and writes the flame graph (SIGTERM would
-        # lose it) and uvicorn shuts down gracefully; anything left after that is killed.
-        _signal_group(server, signal.SIGINT)
-        try:
-            server.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            pass
-        _signal_group(server, signal.SIGKILL)
     knee = next((lv["sessions"] for lv in levels
                  if (lv["voice_to_action_ms"]["p95"] or float("inf")) > P95_BUDGET_MS), None)
     report = {"levels": levels, "p95_budget_ms": P95_BUDGET_MS, "first_n_over_budget": knee,

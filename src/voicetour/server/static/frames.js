@@ -1,7 +1,7 @@
 // The product frames of the tour page: one visible (id "product") and up to MAX_SPARES hidden,
 // pre-rendered spares of the pages the server predicts ("prerender" messages). On a navigation,
-// a loaded spare is revealed by swapping visibility (no reload); any other page is loaded in the
-// visible frame. Spares are least-recently-used, at most MAX_LOADING load at once, and a spare
+// a spare is revealed by swapping visibility (no reload; if it is still loading, it finishes in
+// view, which is still sooner than starting over); any other page is loaded in the visible frame. Spares are least-recently-used, at most MAX_LOADING load at once, and a spare
 // older than STALE_MS is reloaded before it is trusted again.
 (() => {
   "use strict";
@@ -14,7 +14,8 @@
     const waiting = [];        // site urls waiting for a free loading slot
     let loading = 0;
     let visibleUrl = null;     // site url the visible frame was asked to show
-    let pendingShow = null;    // site url whose normal load we wait for
+    let pendingShow = null;    // site url whose load we wait for before reporting it shown
+    let pendingSpare = false;  // ... and whether that frame was a revealed (still loading) spare
 
     const visible = () => document.getElementById("product");
 
@@ -55,7 +56,7 @@
         if (pendingShow !== null) {
           const url = pendingShow;
           pendingShow = null;
-          onShown(url, false);
+          onShown(url, pendingSpare, false);
         } else if (path) {
           onUserNavigated(path);  // the user clicked around inside the product
         }
@@ -99,15 +100,18 @@
       waiting.splice(0, waiting.length, ...waiting.filter((u) => wanted.has(u)));
     }
 
-    // Show ``url``; returns true if it was revealed from a pre-rendered spare.
+    // Show ``url``; returns true if it was revealed from a pre-rendered spare. ``onShown(url,
+    // prerendered, ready)`` follows once it is on screen (ready: the spare had finished loading).
     function show(url) {
       const current = visible();
       visibleUrl = url;
+      pendingSpare = false;
       if (!url) { pendingShow = null; current.src = "about:blank"; return false; }
-      if (sameTarget(current, url)) { pendingShow = null; onShown(url, false); return false; }
+      if (sameTarget(current, url)) { pendingShow = null; onShown(url, false, true); return false; }
       const entry = spares.get(url);
-      if (entry && entry.loaded && sameTarget(entry.frame, url)) {
+      if (entry && (!entry.loaded || sameTarget(entry.frame, url))) {
         spares.delete(url);
+        if (!entry.loaded) { loading = Math.max(0, loading - 1); pump(); }
         // Swap: the spare becomes the visible frame; the old visible frame becomes a spare of
         // the page it shows (useful for "go back"), or goes away.
         const oldPath = pathOf(current);
@@ -126,11 +130,16 @@
         } else {
           current.remove();
         }
-        pendingShow = null;
-        onShown(url, true);
+        if (entry.loaded) {
+          pendingShow = null;
+          onShown(url, true, true);
+        } else {
+          pendingShow = url;  // reported when it finishes loading, in view
+          pendingSpare = true;
+        }
         return true;
       }
-      if (entry) drop(url);  // still loading: a fresh load in the visible frame is no slower
+      if (entry) drop(url);  // a spare of another address (the page redirected): load normally
       pendingShow = url;
       current.src = toFrameUrl(url);
       return false;

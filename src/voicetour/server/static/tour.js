@@ -20,9 +20,9 @@
   function toFrameUrl(url) { return /^https?:/.test(url) ? url : APP + url; }
 
   // The visible product frame and its pre-rendered spares (frames.js).
-  const frames = window.VoicetourFrames(stage, toFrameUrl, (url, prerendered) => {
+  const frames = window.VoicetourFrames(stage, toFrameUrl, (url, prerendered, ready) => {
     applyHighlight();
-    reportVisible(prerendered);
+    reportVisible(prerendered, ready);
   }, (path) => {
     if (path.startsWith(APP + "/")) {
       const url = path.slice(APP.length);
@@ -38,10 +38,11 @@
 
   // Called when the frame shows the page: after the next frame is painted, tell the server (it
   // closes the turn's trace with a "visible" span and the voice_to_visible metric).
-  function reportVisible(prerendered) {
+  function reportVisible(prerendered, ready) {
     const action = lastAction;
     requestAnimationFrame(() => {
-      const msg = { type: "visible", url: current || "", t: performance.now(), prerendered: !!prerendered };
+      const msg = { type: "visible", url: current || "", t: performance.now(), prerendered: !!prerendered,
+                    ready: ready !== false };
       if (action) {
         msg.turn = action.turn;
         msg.delay_ms = Math.round((performance.now() - action.t) * 10) / 10;
@@ -193,7 +194,12 @@
       await audioCtx.audioWorklet.addModule("/static/capture-worklet.js");
       const src = audioCtx.createMediaStreamSource(stream);
       const node = new AudioWorkletNode(audioCtx, "capture-processor");
-      node.port.onmessage = (e) => { if (ws && ws.readyState === 1) ws.send(e.data); };
+      node.port.onmessage = (e) => {
+        // Benchmarks set window.voicetourCapture to align the audio with the page clock
+        // (docs/measuring.md): each 20 ms frame with the page time it reached the page.
+        if (window.voicetourCapture) window.voicetourCapture.push([performance.now(), Array.from(new Int16Array(e.data))]);
+        if (ws && ws.readyState === 1) ws.send(e.data);
+      };
       src.connect(node);
       if (audioCtx.state === "suspended") await audioCtx.resume();
       $("mic").textContent = "Microphone on";
@@ -221,7 +227,10 @@
   fetch("/site").then((r) => r.json()).then((site) => {
     $("site-name").textContent = site.name;
     $("examples").textContent = site.examples.length ? "Try: “" + site.examples.slice(0, 3).join("”, “") + "”" : "";
-    if (site.pages.length) show(site.pages[0].url);
+    // ?page=/billing.html opens the tour on that page (a deep link); else on the first page.
+    const asked = new URLSearchParams(location.search).get("page");
+    const start = site.pages.find((p) => p.url === asked) || site.pages[0];
+    if (start) show(start.url);
     connect();
     startMic();
   });
