@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import time
 import uuid
 from collections import OrderedDict, deque
@@ -24,6 +25,8 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -43,6 +46,7 @@ from voicetour.telemetry.trace import TurnRecorder, chrome_trace
 
 log = logging.getLogger("voicetour")
 KEEP_TRACES = 50
+PARK_SECONDS = 60
 """Traces of this many most recent sessions stay available at /trace/{id}."""
 
 STATIC = Path(str(resources.files("voicetour") / "server" / "static"))
@@ -56,14 +60,19 @@ MAX_BACKLOG_MS = 10_000
 class SessionSocket:
     """The shell around one Session."""
 
-    def __init__(self, ws: WebSocket, engine: Engine, metrics: Metrics, recorder: TurnRecorder) -> None:
+    def __init__(self, ws: WebSocket, engine: Engine, metrics: Metrics, sessions: Sessions) -> None:
         self.ws = ws
         self.engine = engine
         self.metrics = metrics
-        self.recorder = recorder
+        self.sessions = sessions
+        self.recorder = TurnRecorder("")
+        self.token = ""
         self.session: Session | None = None
         self.started_ns = clock.monotonic_ns()
         self.received_ms = 0.0
+        """Audio received on this connection (for the faster-than-real-time check)."""
+        self.stream_ms = 0.0
+        """The session's audio time at the end of what was received (for the trace)."""
         self.backlog_ms = 0.0
         self.mispredictions = 0
         self.inbox: deque[tuple[bytes, int] | ClientMessage | None] = deque()
@@ -110,9 +119,19 @@ class SessionSocket:
         await self.ws.accept()
         self.metrics.sessions.inc()
         try:
-            self.session = await asyncio.to_thread(lambda: Session(self.engine, clock=clock.monotonic_ns))
+            parked = self.sessions.resume(self.ws.query_params.get("resume") or "")
+            pending: list[Event] = []
+            if parked is not None:  # the same visitor after a full page load: same conversation
+                self.token, self.session, self.recorder, pending = parked
+            else:
+                self.session = await asyncio.to_thread(lambda: Session(self.engine, clock=clock.monotonic_ns))
+                self.token, self.recorder = self.sessions.new()
+            self.stream_ms = float(self.session.audio_ms)
             await self.send({"type": "ready", "site": self.engine.site.name, "sample_rate": SAMPLE_RATE,
-                             "frame_ms": 20, "session": self.recorder.name})
+                             "frame_ms": 20, "session": self.recorder.name, "resume": self.token,
+                             "resumed": parked is not None})
+            if pending:
+                await self.send_events(pending, clock.monotonic_ns())
             await self.loop()
         finally:
             self.metrics.sessions.dec()
@@ -147,9 +166,12 @@ class SessionSocket:
                 log.exception("session %s failed", self.recorder.name)
                 raise
             finally:
-                # A client that vanished mid-sentence: finish the utterance so nothing leaks.
+                # A client that vanished mid-sentence (or is loading the next page): finish the
+                # utterance, and keep the session a while in case the same visitor comes back.
                 now = clock.monotonic_ns()
-                self.recorder.record(self.session.close(now), now)
+                events = self.session.detach(now)
+                self.recorder.record(events, now)
+                self.sessions.park(self.token, self.session, self.recorder, events)
 
     def accept(self, message: MutableMapping[str, Any]) -> None:
         """Check one message and queue it for the processor (raises ProtocolError)."""
@@ -167,8 +189,9 @@ class SessionSocket:
                     f"the server is {self.backlog_ms / 1000:.1f} s behind on this session's audio; this chunk "
                     "was not processed (the server is overloaded)", code="overloaded")
             self.received_ms += len(data) / 32
+            self.stream_ms += len(data) / 32
             self.backlog_ms += len(data) / 32
-            self.recorder.audio(self.received_ms, now)
+            self.recorder.audio(self.stream_ms, now)
             self.inbox.append((data, now))
         else:
             self.inbox.append(parse_text(message.get("text") or ""))
@@ -230,6 +253,44 @@ class SessionSocket:
             await self.send({"type": "pong", "t": msg.data.get("t")})
 
 
+class Sessions:
+    """Sessions whose socket closed, kept ``PARK_SECONDS`` for the same visitor to resume (the
+    embed snippet reconnects after each full page load with the secret ``resume`` token from its
+    ``ready`` message); and the traces of recent sessions."""
+
+    def __init__(self, traces: OrderedDict[str, TurnRecorder]) -> None:
+        self.traces = traces
+        self.parked: dict[str, tuple[Session, TurnRecorder, list[Event], int]] = {}
+
+    def new(self) -> tuple[str, TurnRecorder]:
+        recorder = TurnRecorder(uuid.uuid4().hex[:10])
+        self.traces[recorder.name] = recorder
+        while len(self.traces) > KEEP_TRACES:
+            self.traces.popitem(last=False)
+        return secrets.token_urlsafe(18), recorder
+
+    def park(self, token: str, session: Session, recorder: TurnRecorder, events: list[Event]) -> None:
+        self.expire()
+        # Events the old socket could not deliver; those that reached the visitor's new page are
+        # the ones after ``ready`` (a reply, the end of the turn).
+        self.parked[token] = (session, recorder, [e for e in events if render(e) is not None],
+                              clock.monotonic_ns())
+
+    def resume(self, token: str) -> tuple[str, Session, TurnRecorder, list[Event]] | None:
+        self.expire()
+        if token not in self.parked:
+            return None
+        session, recorder, events, _ = self.parked.pop(token)
+        return token, session, recorder, events
+
+    def expire(self) -> None:
+        now = clock.monotonic_ns()
+        for token, (session, _, _, since) in list(self.parked.items()):
+            if now - since > PARK_SECONDS * 1e9:
+                session.close(now)
+                del self.parked[token]
+
+
 def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = None) -> Starlette:
     """The ASGI app. With ``app_dir`` the product is served from that folder at /app; otherwise
     /app proxies to the site's base_url."""
@@ -247,12 +308,10 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
             "examples": _examples(engine),
         })
 
+    sessions = Sessions(traces)
+
     async def socket(ws: WebSocket) -> None:
-        recorder = TurnRecorder(uuid.uuid4().hex[:10])
-        traces[recorder.name] = recorder
-        while len(traces) > KEEP_TRACES:
-            traces.popitem(last=False)
-        await SessionSocket(ws, engine, metrics, recorder).run()
+        await SessionSocket(ws, engine, metrics, sessions).run()
 
     async def metrics_page(request: Request) -> Response:
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
@@ -293,7 +352,9 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         routes.append(Mount("/app", StaticFiles(directory=app_dir, html=True), name="app"))
     else:
         routes.append(Route("/app/{path:path}", _proxy(site.base_url)))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # The embed snippet runs on the product's origin and loads our script, worklet and /site.
+    cors = Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors])
     app.state.metrics = metrics
     app.state.traces = traces
     return app

@@ -151,6 +151,27 @@ class Session:
             self.closed = True
         return events + self._take_spans()
 
+    def detach(self, now: int) -> list[Event]:
+        """The client went away but may come back (a full page load after a navigation): finish
+        the utterance in progress without closing the session. An utterance that already
+        committed to a page keeps it (its audio was cut by the navigation itself, so its tail
+        cannot contradict it); one that had not is decided on what was heard."""
+        self._sync(now)
+        utt = self._utt
+        events: list[Event] = []
+        if utt is not None and utt.committed is not None:
+            self._utt = None
+            self.endpointer.reset()
+            self.recognizer.finish()
+            t, ms = self.turn, self.audio_ms
+            events += [SpeechEnded(t, ms, last_voiced_ms=utt.last_voiced_ms),
+                       Final(t, ms, utt.partial, source="grammar"),
+                       Say(t, ms, reply.reply_for(utt.committed)), State(t, ms, "listening")]
+        elif utt is not None:
+            events += self._end_utterance()
+        self.framer = Framer()  # a half frame from the old connection must not join the new audio
+        return events + self._take_spans()
+
     # -- instrumentation ------------------------------------------------------------------
 
     def _sync(self, now: int) -> None:

@@ -1,0 +1,118 @@
+"""The embed snippet (static/voicetour.js) on a product's own pages, in headless Chromium:
+a multi-page app (full page loads: the session resumes, the microphone reopens) and a single-page
+app (the snippet clicks the app's own link; no reload)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from voicetour.cli import demo_app_dir
+from voicetour.server.app import create_app
+from voicetour.session.engine import Engine
+from voicetour.site.model import parse_site
+
+from .conftest import running
+from .sites import SITES, nimbus_app
+from .test_browser import CHROMIUM, mic_wav
+
+pytestmark = pytest.mark.browser
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+
+
+def with_snippet(html: str, voicetour: str, site: str) -> str:
+    tag = f'<script src="{voicetour}/static/voicetour.js" data-site="{site}" async></script>'
+    return html.replace("</body>", tag + "</body>")
+
+
+def demo_product(voicetour: str) -> Starlette:
+    """The demo app as its own product on its own origin, each page carrying the snippet."""
+    async def page(request: Request) -> Response:
+        name = request.path_params.get("name") or "index.html"
+        path = demo_app_dir() / name
+        if path.suffix == ".css":
+            return Response(path.read_text(), media_type="text/css")
+        return HTMLResponse(with_snippet(path.read_text(), voicetour, "Acme Cloud"))
+
+    return Starlette(routes=[Route("/", page), Route("/{name}", page)])
+
+
+@pytest.fixture(scope="module")
+def voicetour_url(site, engine):  # type: ignore[no-untyped-def]
+    with running(create_app(site, app_dir=demo_app_dir(), engine=engine)) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_multi_page_app_spoken_to_through_the_snippet(voicetour_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is required: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    wav = mic_wav(tmp_path, "piper-02.wav")  # "how do I invite a teammate"
+    with running(demo_product(voicetour_url)) as port, sync_playwright() as pw:
+        product = f"http://127.0.0.1:{port}"
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            *ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}"])
+        try:
+            page = browser.new_page()
+            page.goto(product + "/index.html")
+            page.click("#voicetour-embed >> #mic")  # the user turns the microphone on once
+            # A full page load to the right page, the element highlighted there.
+            page.wait_for_url(product + "/team.html", timeout=30_000)
+            page.wait_for_selector("#invite.voicetour-highlight", timeout=15_000)
+            # On the new page: the same conversation, the microphone reopened without a click.
+            page.wait_for_function("() => window.voicetourEmbed && window.voicetourEmbed.log.some("
+                                   "m => m.type === 'ready' && m.resumed)", timeout=15_000)
+            page.wait_for_function("() => window.voicetourEmbed.log.some(m => m.sent && m.sent.url === "
+                                   "'/team.html')", timeout=15_000)
+            assert page.locator("#voicetour-embed >> #mic").inner_text() == "Listening"
+            page.wait_for_function("() => document.querySelector('#voicetour-embed').shadowRoot"
+                                   ".getElementById('reply').textContent.startsWith('To invite')", timeout=15_000)
+        finally:
+            browser.close()
+
+
+def test_single_page_app_navigates_by_its_own_router(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    from voicetour.crawl.build import build_site
+    from voicetour.crawl.render import crawl_rendered
+
+    with running(nimbus_app()) as spa_port:
+        site_raw = build_site(crawl_rendered(f"http://127.0.0.1:{spa_port}/"))
+    site = parse_site(site_raw)
+    engine = Engine.for_site(site, verify=False)
+    with running(create_app(site, engine=engine)) as vt_port:
+        voicetour = f"http://127.0.0.1:{vt_port}"
+        index = (SITES / "nimbus" / "index.html").read_text()
+
+        async def shell(request: Request) -> Response:
+            return HTMLResponse(with_snippet(index, voicetour, site.name))
+
+        spa = nimbus_app()
+        spa.router.routes.insert(0, Route("/", shell))
+        with running(spa) as port, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.evaluate("window.__sameDocument = true")
+                page.wait_for_function("() => window.voicetourEmbed && window.voicetourEmbed.log.some("
+                                       "m => m.type === 'ready')", timeout=15_000)
+                page.fill("#voicetour-embed >> #text", "how do I invite an agent")
+                page.press("#voicetour-embed >> #text", "Enter")
+                page.wait_for_url(f"http://127.0.0.1:{port}/settings/team", timeout=15_000)
+                page.wait_for_selector("#invite-agent.voicetour-highlight", timeout=15_000)
+                assert page.evaluate("window.__sameDocument") is True  # the router did it: no reload
+                sent = page.evaluate("window.voicetourEmbed.log.filter(m => m.sent).map(m => m.sent)")
+                assert any(s["url"] == "/settings/team" for s in sent), json.dumps(sent)
+            finally:
+                browser.close()
