@@ -246,3 +246,23 @@ def test_lone_grammar_command_loses_to_a_longer_sentence(grammar_engine) -> None
     events = run(Session(eng, recognizer=ScriptedRecognizer({}, final="no")), speech())
     final = next(e for e in events if isinstance(e, Final))
     assert final.text == "Open out applications" and final.source == "verifier"
+
+
+def test_candidates_and_prerender_follow_each_partial(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    from voicetour.events import Candidates, Prerender
+    from voicetour.session.core import MAX_PRERENDER
+
+    rec = ScriptedRecognizer({25: "show me", 30: "show me the", 40: "show me billing"}, final="show me billing")
+    events = run(Session(grammar_engine, recognizer=rec), speech())
+    cands = [e for e in events if isinstance(e, Candidates)]
+    pres = [e for e in events if isinstance(e, Prerender)]
+    assert cands and all(len(c.items) <= 5 for c in cands)
+    assert all([i.score for i in c.items] == sorted((i.score for i in c.items), reverse=True) for c in cands)
+    # Prerender: the candidates' distinct pages, best first, only when they change, before the commit.
+    for p in pres:
+        assert len(p.urls) == len(set(p.urls)) <= MAX_PRERENDER
+    last = pres[-1]
+    assert last.urls[0] == "/billing.html"
+    nav = next(e for e in events if isinstance(e, Navigate))
+    assert last.audio_ms < nav.audio_ms  # the page was predicted before it was committed
+    assert all(a.urls != b.urls for a, b in zip(pres, pres[1:], strict=False))
