@@ -107,8 +107,11 @@ def markdown(report: dict[str, Any]) -> str:
                        ("early guesses corrected", "mispredictions")):
         lines.append(f"| {label} | {s[key]} | {b[key]} |")
     if "speedup_p50" in report:
+        before = s["voice_to_action_ms"]["p50"] < 1
         lines += ["", f"**p50 voice-to-action: baseline / streaming = {report['speedup_p50']}×** "
-                      f"({report['p50_saving_ms']} ms saved per turn at the median)."]
+                      f"({report['p50_saving_ms']} ms saved per turn at the median"
+                      + ("; the streaming median is at or before the end of speech, so the ratio is taken "
+                         "against 1 ms)." if before else ").")]
     lines += ["", "## Accuracy by kind, noise and voice", "", "| group | streaming | baseline |", "| --- | --- | --- |"]
     for part in ("accuracy_by_kind", "accuracy_by_noise", "accuracy_by_voice"):
         for k in s[part]:
