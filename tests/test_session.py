@@ -266,3 +266,27 @@ def test_candidates_and_prerender_follow_each_partial(grammar_engine) -> None:  
     nav = next(e for e in events if isinstance(e, Navigate))
     assert last.audio_ms < nav.audio_ms  # the page was predicted before it was committed
     assert all(a.urls != b.urls for a, b in zip(pres, pres[1:], strict=False))
+
+
+def test_detach_keeps_an_early_page_and_the_session(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """A full page load cuts the utterance after its early commit: the page stands, the reply is
+    given, and the same session hears the next request."""
+    from voicetour.events import State
+
+    rec = ScriptedRecognizer({25: "show me billing"}, final="show me billing")
+    s = Session(grammar_engine, recognizer=rec, start_url="/index.html")
+    pcm = speech()
+    events: list = []  # type: ignore[type-arg]
+    i = 0
+    while not any(isinstance(e, Navigate) for e in events):
+        events += s.feed_audio(pcm[i : i + FRAME], i // FRAME * 20 * MS)
+        i += FRAME
+    assert s._utt is not None  # still speaking when the page changed
+    tail = s.detach(i // FRAME * 20 * MS)
+    assert [type(e).__name__ for e in tail] == ["SpeechEnded", "Final", "Say", "State"]
+    assert isinstance(tail[-1], State) and tail[-1].state == "listening" and s.url == "/billing.html"
+    assert not s.closed and s.mispredictions == 0
+    s.recognizer = ScriptedRecognizer({25: "show me the team"}, final="show me the team")
+    after = run(s, speech(), start_ns=10_000 * MS)
+    navs = [e for e in after if isinstance(e, Navigate)]
+    assert [n.url for n in navs] == ["/team.html"] and navs[0].turn == 2
