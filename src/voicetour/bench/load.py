@@ -254,6 +254,7 @@ def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: 
             levels.append(level)
         try:
             metrics_text = httpx.get(base + "/metrics", timeout=60).text
+            (out / "trace.json").write_bytes(httpx.get(base + "/trace/all", timeout=60).content)
         except httpx.HTTPError as exc:
             metrics_text = f"# /metrics did not answer: {type(exc).__name__}: {exc}\n"
     knee = next((lv["sessions"] for lv in levels
