@@ -205,6 +205,7 @@ class Session:
                 for f in self.preroll:
                     self._utt.audio += f
                     self._utt.partial = self.recognizer.feed(f)
+                self._utt.start_ms = self.audio_ms - len(self.preroll) * FRAME_MS
                 self.preroll.clear()
                 self._utt.last_voiced_ms = self.audio_ms
                 events += self._after_partial()
@@ -333,7 +334,7 @@ class Session:
         if utt.heard is None or utt.last_voiced_ms > utt.heard_at_ms:
             # Only speech since the last transcription changes it; trailing silence does not.
             t0 = self._t()
-            utt.heard = verifier.transcribe(bytes(utt.audio))
+            utt.heard = verifier.transcribe(utt.speech())
             self._span("verify", t0, utt.heard)
             utt.heard_at_ms = self.audio_ms
         heard = utt.heard
@@ -352,7 +353,7 @@ class Session:
         if careful:
             if utt.careful is None or utt.last_voiced_ms > utt.careful_at_ms:
                 t0 = self._t()
-                utt.careful = verifier.transcribe(bytes(utt.audio), thorough=True)
+                utt.careful = verifier.transcribe(utt.speech(), thorough=True)
                 utt.careful_at_ms = self.audio_ms
                 self._span("verify", t0, "thorough: " + utt.careful)
             careful_verdict, _ = decide(self.engine.ranker.rank(utt.careful, fuzzy=True), self.config.policy)
@@ -459,6 +460,10 @@ def _candidate(r: Ranked) -> Candidate:
     return Candidate(r.target.id, r.target.url, r.score, r.target.selector)
 
 
+SPEECH_TAIL_MS = 200
+"""Audio kept after the last voiced frame when the verifier listens."""
+
+
 @dataclass
 class _Utterance:
     committed: Target | None
@@ -470,6 +475,8 @@ class _Utterance:
     top_since_ms: int = 0
     prerendered: tuple[str, ...] = ()
     last_voiced_ms: int = 0
+    start_ms: int = 0
+    """Audio time of the first sample in ``audio`` (the pre-roll included)."""
     audio: bytearray = field(default_factory=bytearray)
     heard: str | None = None
     """The verifier's transcript, taken at audio time ``heard_at_ms``."""
@@ -479,3 +486,10 @@ class _Utterance:
     careful_at_ms: int = 0
     control: str | None = None
     """A control word already carried out at the first pause."""
+
+    def speech(self) -> bytes:
+        """The utterance up to its last voiced frame plus ``SPEECH_TAIL_MS``: the same audio
+        whenever the verifier is asked (at a pause or at the endpoint), so its words depend on
+        what was said, not on how long the silence after it has lasted."""
+        end = (self.last_voiced_ms + SPEECH_TAIL_MS - self.start_ms) * 32
+        return bytes(self.audio[: max(0, end)])
