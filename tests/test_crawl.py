@@ -66,6 +66,9 @@ def test_limits_and_bad_urls_are_reported_not_followed(helio) -> None:  # type: 
     assert any("query variants of /calendar.html" in why for why in result.skipped)  # the endless calendar
     small = crawl_static(helio + "/", Limits(max_pages=2))
     assert len(small.pages) == 2 and small.stopped == "page limit (2)"
+    ticks = iter(range(0, 10**12, 600_000_000))  # a clock that moves 0.6 s per reading
+    slow = crawl_static(helio + "/index.html", Limits(seconds=1.0), now=lambda: next(ticks))
+    assert len(slow.pages) == 1 and slow.stopped == "time limit (1 s)"
     shallow = crawl_static(helio + "/", Limits(max_depth=0))
     assert [p.url.removeprefix(helio) for p in shallow.pages] == ["/index.html"]
 

@@ -12,3 +12,8 @@ Clock = Callable[[], int]
 def monotonic_ns() -> int:
     return time.monotonic_ns()
 
+
+
+def monotonic() -> float:
+    """The same clock in seconds (for harness code that paces or times wall-clock work)."""
+    return time.monotonic_ns() / 1e9

@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 import websockets
 
+from voicetour import clock
 from voicetour.audio import FRAME_BYTES, FRAME_MS
 from voicetour.audio.wav import read_wav
 from voicetour.bench import corpus as corpus_mod
@@ -88,7 +89,7 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, turns:
         async with websockets.connect(url, max_size=1 << 20, open_timeout=120) as ws:
             while json.loads(await ws.recv())["type"] != "ready":
                 pass
-            await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+            await asyncio.sleep(max(0.0, start_at - clock.monotonic()))
             navs: list[tuple[float, str]] = []
             answered = [0]  # turns the server has finished (state 'listening')
 
@@ -97,14 +98,14 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, turns:
                     if isinstance(raw, str):
                         msg = json.loads(raw)
                         if msg["type"] == "navigate":
-                            navs.append((time.monotonic(), msg["url"]))
+                            navs.append((clock.monotonic(), msg["url"]))
                         elif msg["type"] == "state" and msg["state"] == "listening":
                             answered[0] += 1
                         elif msg["type"] == "error":
                             errors.append(msg.get("code", "?"))
 
             task = asyncio.create_task(reader())
-            t0 = time.monotonic()
+            t0 = clock.monotonic()
             sent_ms = 0.0
             silence = b"\x00" * FRAME_BYTES
             for clip in plan:
@@ -122,7 +123,7 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, turns:
                     await ws.send(frames[i] if i < len(frames) else silence)
                     i += 1
                     sent_ms += FRAME_MS
-                    delay = t0 + sent_ms / 1000 - time.monotonic()
+                    delay = t0 + sent_ms / 1000 - clock.monotonic()
                     if delay > 0:
                         await asyncio.sleep(delay)
                 end_t = clip_t0 + clip.end_ms / 1000
@@ -159,15 +160,15 @@ async def _level(n: int, base: str, pid: int, pool: list[Clip], per_session: int
     turns: list[Turn] = []
     errors: list[str] = []
     cpu0 = _cpu_seconds(pid)
-    wall0 = time.monotonic()
-    start = time.monotonic() + 2.0 + n * 0.05  # time to connect every session first
+    wall0 = clock.monotonic()
+    start = clock.monotonic() + 2.0 + n * 0.05  # time to connect every session first
     tasks = [
         _session(i, base.replace("http", "ws") + "/ws", rng.sample(pool, per_session), start + rng.random(), turns,
                  errors)
         for i in range(n)
     ]
     await asyncio.gather(*tasks)
-    wall = time.monotonic() - wall0
+    wall = clock.monotonic() - wall0
     cpu = _cpu_seconds(pid) - cpu0
     lat = [t.v2a_ms for t in turns if t.v2a_ms is not None]
     return {

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from voicetour import clock
 from voicetour.bench import corpus as corpus_mod
 from voicetour.bench.pipelines import Scored, run_baseline, run_streaming, score
 from voicetour.bench.report import build_report, write
@@ -24,7 +24,7 @@ def bar(items: list[Any], desc: str) -> Any:
 
 def run(engine: Engine, out: Path, quick: bool, corpus_dir: Path | None = None, realtime: bool = False,
         warmup: bool = True) -> dict[str, Any]:
-    started = time.monotonic()
+    started = clock.monotonic()
     folder = corpus_dir or out / "corpus"
     if corpus_dir is not None and (corpus_dir / "index.json").exists():
         items = corpus_mod.load(corpus_dir)
@@ -48,7 +48,7 @@ def run(engine: Engine, out: Path, quick: bool, corpus_dir: Path | None = None, 
         "quick": quick,
         "timing": "real-time feed" if realtime else "real-time arrival model (frames arrive at their audio "
                   "time, compute measured)",
-        "seconds": round(time.monotonic() - started, 1),
+        "seconds": round(clock.monotonic() - started, 1),
     }
     report = build_report(results, meta)
     report["meta"]["files"] = [str(p) for p in write(report, results, out)]

@@ -8,7 +8,6 @@ reported with the reason, and the crawl keeps what it found.
 
 from __future__ import annotations
 
-import time
 import urllib.robotparser
 from collections import deque
 from collections.abc import Callable
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from voicetour import clock
+from voicetour.clock import Clock
 from voicetour.crawl.extract import PageInfo, extract
 from voicetour.crawl.urls import Frontier, normalise, origin_of
 
@@ -43,11 +44,11 @@ class CrawlResult:
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
-    def over(self, limits: Limits, started: float) -> bool:
+    def over(self, limits: Limits, elapsed_ns: int) -> bool:
         """True (and ``stopped`` says which) when a page or time limit is reached."""
         if len(self.pages) >= limits.max_pages:
             self.stopped = f"page limit ({limits.max_pages})"
-        elif time.monotonic() - started > limits.seconds:
+        elif elapsed_ns > limits.seconds * 1e9:
             self.stopped = f"time limit ({limits.seconds:g} s)"
         return self.stopped is not None
 
@@ -86,19 +87,20 @@ def robots_for(client: httpx.Client, origin: str) -> urllib.robotparser.RobotFil
 
 
 def crawl_static(start: str, limits: Limits | None = None, progress: Callable[[str], None] | None = None,
-                 transport: httpx.BaseTransport | None = None) -> CrawlResult:
+                 transport: httpx.BaseTransport | None = None, now: Clock = clock.monotonic_ns) -> CrawlResult:
+    """``now``: the clock the time limit is measured on (injected; the real one by default)."""
     limits = limits or Limits()
     origin = origin_of(start)
     first = normalise(start, start) or start
     result = CrawlResult(start=first, origin=origin)
     frontier = Frontier(origin)
-    started = time.monotonic()
+    started = now()
     with httpx.Client(timeout=limits.timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT},
                       transport=transport) as client:
         robots = robots_for(client, origin)
         queue: deque[tuple[str, int]] = deque([(first, 0)])
         while queue:
-            if result.over(limits, started):
+            if result.over(limits, now() - started):
                 break
             url, depth = queue.popleft()
             if not result.admit(url, frontier, robots):

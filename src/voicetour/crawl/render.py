@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from voicetour import clock
+from voicetour.clock import Clock
 from voicetour.crawl.extract import extract
 from voicetour.crawl.fetch import USER_AGENT, CrawlResult, Limits, Problem, robots_for
 from voicetour.crawl.urls import Frontier, normalise, origin_of
@@ -34,8 +35,8 @@ def chromium_path() -> str:
     return path
 
 
-def crawl_rendered(start: str, limits: Limits | None = None, progress: Callable[[str], None] | None = None
-                   ) -> CrawlResult:
+def crawl_rendered(start: str, limits: Limits | None = None, progress: Callable[[str], None] | None = None,
+                   now: Clock = clock.monotonic_ns) -> CrawlResult:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -46,7 +47,7 @@ def crawl_rendered(start: str, limits: Limits | None = None, progress: Callable[
     frontier = Frontier(origin)
     with httpx.Client(timeout=limits.timeout, headers={"User-Agent": USER_AGENT}) as client:
         robots = robots_for(client, origin)
-    started = time.monotonic()
+    started = now()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
@@ -55,7 +56,7 @@ def crawl_rendered(start: str, limits: Limits | None = None, progress: Callable[
             # (url, depth, how a user gets there: the links to click, in order, from the first page)
             queue: deque[tuple[str, int, tuple[str, ...]]] = deque([(first, 0, ())])
             while queue:
-                if result.over(limits, started):
+                if result.over(limits, now() - started):
                     break
                 url, depth, clicks = queue.popleft()
                 if not result.admit(url, frontier, robots):
