@@ -36,8 +36,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from voicetour import clock
 from voicetour.audio import SAMPLE_RATE
 from voicetour.errors import ProtocolError, VoicetourError
-from voicetour.events import Event, State
-from voicetour.server.protocol import ClientMessage, check_audio, error, parse_text, render, render_trace
+from voicetour.events import Event, Metric, State
+from voicetour.server.protocol import ClientMessage, check_audio, error, parse_text, render, render_metric, render_trace
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
 from voicetour.site.model import Site
@@ -95,10 +95,7 @@ class SessionSocket:
                 await self.send(msg)
             if isinstance(ev, State) and ev.state == "listening":
                 finished.append(ev.turn)
-        metrics = self.recorder.record(events, handled_ns, clock.monotonic_ns())
-        for m in metrics:
-            self.metrics.observe(m)
-            await self.send(render(m) or {})
+        await self.send_metrics(self.recorder.record(events, handled_ns, clock.monotonic_ns()))
         for turn in finished:
             self.metrics.turns.inc()
             await self.send(render_trace(turn, self.recorder.turn_spans(turn)))
@@ -106,6 +103,12 @@ class SessionSocket:
         if self.session.mispredictions > self.mispredictions:
             self.metrics.mispredictions.inc(self.session.mispredictions - self.mispredictions)
             self.mispredictions = self.session.mispredictions
+
+    async def send_metrics(self, metrics: list[Metric]) -> None:
+        """A finished turn's measurements: into /metrics, and to the page (its debug panel)."""
+        for m in metrics:
+            self.metrics.observe(m)
+            await self.send(render_metric(m))
 
     async def work(self, fn: Any, *args: Any) -> list[Event]:
         """Run a core call in a worker thread (decoding is CPU work); counted as queue depth."""
@@ -246,9 +249,8 @@ class SessionSocket:
             if isinstance(turn, int):
                 prerendered = msg.data.get("prerendered") is True
                 self.metrics.reveals.labels("prerendered" if prerendered else "loaded").inc()
-                for m in self.recorder.visible(turn, msg.data["url"], clock.monotonic_ns(), prerendered):
-                    self.metrics.observe(m)
-                    await self.send(render(m) or {})
+                await self.send_metrics(self.recorder.visible(turn, msg.data["url"], clock.monotonic_ns(),
+                                                              prerendered))
         elif msg.type == "ping":
             await self.send({"type": "pong", "t": msg.data.get("t")})
 

@@ -123,6 +123,11 @@ def render(ev: Event) -> dict[str, Any] | None:
             return {"type": "speech_start", **base}
         case SpeechEnded(last_voiced_ms=last):
             return {"type": "speech_end", "last_voiced_ms": last, **base}
-        case Metric(name=name, value_ms=value, labels=labels):
-            return {"type": "metric", "name": name, "value_ms": value, "labels": labels, **base}
+        case Metric():
+            return render_metric(ev)
     return None
+
+
+def render_metric(m: Metric) -> dict[str, Any]:
+    return {"type": "metric", "name": m.name, "value_ms": m.value_ms, "labels": m.labels, "turn": m.turn,
+            "audio_ms": m.audio_ms}

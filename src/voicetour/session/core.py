@@ -328,16 +328,9 @@ class Session:
         nothing but the grammar's do, the grammar's stand (the verifier mishears product words:
         "show me building"); when neither names anything, the verifier's words are the caption.
         """
-        verifier = self.engine.verifier
-        if verifier is None:
+        if self.engine.verifier is None:
             return grammar_text, "grammar"
-        if utt.heard is None or utt.last_voiced_ms > utt.heard_at_ms:
-            # Only speech since the last transcription changes it; trailing silence does not.
-            t0 = self._t()
-            utt.heard = verifier.transcribe(utt.speech())
-            self._span("verify", t0, utt.heard)
-            utt.heard_at_ms = self.audio_ms
-        heard = utt.heard
+        heard = self._listen(utt, thorough=False)
         verdict, top = decide(self.engine.ranker.rank(heard, fuzzy=True), self.config.policy)
         grammar_verdict, grammar_top = decide(self.engine.ranker.rank(grammar_text), self.config.policy)
         if (
@@ -351,17 +344,26 @@ class Session:
         if grammar_verdict == "accept" or _plausible_control(grammar_text, heard):
             return grammar_text, "grammar"
         if careful:
-            if utt.careful is None or utt.last_voiced_ms > utt.careful_at_ms:
-                t0 = self._t()
-                utt.careful = verifier.transcribe(utt.speech(), thorough=True)
-                utt.careful_at_ms = self.audio_ms
-                self._span("verify", t0, "thorough: " + utt.careful)
-            careful_verdict, _ = decide(self.engine.ranker.rank(utt.careful, fuzzy=True), self.config.policy)
-            if careful_verdict == "accept" or control_of(utt.careful) is not None:
-                return utt.careful, "verifier"
+            careful_text = self._listen(utt, thorough=True)
+            careful_verdict, _ = decide(self.engine.ranker.rank(careful_text, fuzzy=True), self.config.policy)
+            if careful_verdict == "accept" or control_of(careful_text) is not None:
+                return careful_text, "verifier"
         if verdict == "suggest" or (grammar_verdict == "none" and heard):
             return heard, "verifier"
         return grammar_text, "grammar"
+
+    def _listen(self, utt: _Utterance, thorough: bool) -> str:
+        """The verifier's words for the utterance so far, transcribed once per amount of speech:
+        it hears ``utt.speech()``, which only new voiced audio changes, not trailing silence."""
+        cached = utt.listened.get(thorough)
+        if cached is not None and cached[0] == utt.last_voiced_ms:
+            return cached[1]
+        assert self.engine.verifier is not None
+        t0 = self._t()
+        text = self.engine.verifier.transcribe(utt.speech(), thorough=thorough)
+        self._span("verify", t0, ("thorough: " if thorough else "") + text)
+        utt.listened[thorough] = (utt.last_voiced_ms, text)
+        return text
 
     # -- decisions ------------------------------------------------------------------------
 
@@ -478,12 +480,8 @@ class _Utterance:
     start_ms: int = 0
     """Audio time of the first sample in ``audio`` (the pre-roll included)."""
     audio: bytearray = field(default_factory=bytearray)
-    heard: str | None = None
-    """The verifier's transcript, taken at audio time ``heard_at_ms``."""
-    heard_at_ms: int = 0
-    careful: str | None = None
-    """The verifier's careful (full-window) transcript, taken at audio time ``careful_at_ms``."""
-    careful_at_ms: int = 0
+    listened: dict[bool, tuple[int, str]] = field(default_factory=dict)
+    """thorough? -> (last_voiced_ms it was taken at, the verifier's transcript)."""
     control: str | None = None
     """A control word already carried out at the first pause."""
 
