@@ -5,8 +5,8 @@ from __future__ import annotations
 from voicetour.asr.fake import ScriptedRecognizer
 from voicetour.audio.vad import Endpointer
 from voicetour.audio.wav import read_wav
-from voicetour.events import Back, Cancel, Final, Navigate, Partial, Rejected, Say, Scroll, SpeechEnded
-from voicetour.session.core import Session
+from voicetour.events import Back, Cancel, Final, Navigate, Partial, Rejected, Say, Scroll, SpeechEnded, SpeechStarted
+from voicetour.session.core import Session, SessionConfig
 
 from .conftest import SPEECH
 
@@ -192,7 +192,7 @@ def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> No
     nav = next(e for e in events if isinstance(e, Navigate))
     ended = next(e for e in events if isinstance(e, SpeechEnded))
     assert nav.url == "/notifications.html"
-    assert nav.audio_ms == ended.last_voiced_ms + s.config.verify_after_ms
+    assert nav.audio_ms == ended.last_voiced_ms + s.config.listen_after_ms  # the quick listen, at the short pause
     assert verifier.calls == 1  # the endpoint reuses the transcript: nothing was said after it
 
 
@@ -217,6 +217,25 @@ def test_careful_listen_only_when_nothing_matched(grammar_engine) -> None:  # ty
     calls = verifier.calls
     run(Session(eng, recognizer=ScriptedRecognizer({25: "open notifications"}, final="open notifications")), speech())
     assert verifier.calls == calls + 1  # the grammar matched: no careful listen
+
+
+def test_the_grammar_does_not_overturn_the_verifier_until_more_is_said(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    # After the verifier named notifications at the pause, the grammar keeps revising its partial
+    # in the trailing silence towards another page: the page must not flap back and forth.
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Open notifications."))
+    first = run(Session(eng, recognizer=ScriptedRecognizer({}, final="")), speech())
+    started = next(e for e in first if isinstance(e, SpeechStarted)).audio_ms
+    ended = next(e for e in first if isinstance(e, SpeechEnded)).last_voiced_ms
+    preroll = min(SessionConfig().vad.preroll_frames, started // 20)
+    frame = preroll + (ended + 200 - started) // 20  # 200 ms into the silence, before the endpoint
+    s = Session(eng, recognizer=ScriptedRecognizer({frame: "open all the security"}, final="open all the security"))
+    events = run(s, speech())
+    revised = next(e for e in events if isinstance(e, Partial) and e.text == "open all the security")
+    nav = [e for e in events if isinstance(e, Navigate)]
+    assert [e.url for e in nav] == ["/notifications.html"] and nav[0].audio_ms < revised.audio_ms
+    assert s.mispredictions == 0
 
 
 def test_command_acts_at_the_first_pause_and_overrides_an_early_page(grammar_engine) -> None:  # type: ignore[no-untyped-def]

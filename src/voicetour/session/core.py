@@ -58,8 +58,10 @@ MAX_PRERENDER = 5
 class SessionConfig:
     vad: VadConfig = field(default_factory=VadConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    listen_after_ms: int = 60
+    """Ask the verifier (its quick listen) after this much silence inside an utterance."""
     verify_after_ms: int = 120
-    """Ask the verifier after this much silence inside an utterance (before the endpoint)."""
+    """...and, when that named nothing, give it its careful listen after this much."""
     stall_ms: int = 600
     """Close an utterance when no audio has arrived for this long (wall time)."""
 
@@ -216,8 +218,10 @@ class Session:
         utt.audio += frame
         utt.partial = self.recognizer.feed(frame)
         events += self._after_partial()
+        if transition != "end" and self.endpointer.silence_ms == self.config.listen_after_ms:
+            events += self._verify_early(careful=False)
         if transition != "end" and self.endpointer.silence_ms == self.config.verify_after_ms:
-            events += self._verify_early()
+            events += self._verify_early(careful=True)
         if transition == "end":
             events += self._end_utterance()
         return events
@@ -252,6 +256,8 @@ class Session:
             return events
         if utt.control is not None:  # a command was carried out: this turn navigates no more
             return events
+        if utt.verified == utt.last_voiced_ms:  # the verifier decided on these words; wait for more
+            return events
         stable_for = self.audio_ms - utt.top_since_ms
         policy = self.config.policy
         settled = self.endpointer.silence_ms >= policy.pause_ms and stable_for >= policy.settled_ms
@@ -284,17 +290,20 @@ class Session:
         events += self._resolve(text, committed=utt.committed, before=utt.before, fuzzy=source != "grammar")
         return events
 
-    def _verify_early(self) -> list[Event]:
+    def _verify_early(self, careful: bool) -> list[Event]:
         """At the first pause, ask the verifier now rather than at the endpoint: if it names a
-        target the grammar did not commit to, act on it before the silence timeout runs out."""
+        target the grammar did not commit to, act on it before the silence timeout runs out.
+        Its decision stands against the grammar's later partials until more speech arrives."""
         utt = self._utt
         assert utt is not None
         if self.engine.verifier is None:
             return []
         if utt.committed is None and confident(utt.ranked, self.config.policy) is not None:
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
-        text, source = self._final_text(utt.partial, utt, careful=True)
+        text, source = self._final_text(utt.partial, utt, careful=careful)
         command = control_of(text)
+        if command is not None and not careful:
+            return []  # a command cannot be taken back: wait for the longer pause
         if command is not None and utt.control is None:
             # A command said and paused after: act now, not 400 ms later at the endpoint.
             utt.control = command
@@ -309,6 +318,7 @@ class Session:
         verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
         if verdict != "accept" or top is None:
             return []
+        utt.verified = utt.last_voiced_ms
         if utt.committed is not None:
             if utt.committed.url == top.target.url:
                 return []
@@ -484,6 +494,8 @@ class _Utterance:
     """thorough? -> (last_voiced_ms it was taken at, the verifier's transcript)."""
     control: str | None = None
     """A control word already carried out at the first pause."""
+    verified: int | None = None
+    """``last_voiced_ms`` when the verifier named the page committed to (at a pause)."""
 
     def speech(self) -> bytes:
         """The utterance up to its last voiced frame plus ``SPEECH_TAIL_MS``: the same audio

@@ -136,12 +136,24 @@
     pendingHighlight = null;
   }
 
+  // The reply is spoken by the platform's voice, which no browser echo canceller hears (and
+  // echo cancellation hurt recognition: docs/architecture.md, Capture), so the microphone is
+  // paused while the reply plays: the agent must not hear itself. A voice that never reports its
+  // end is cut short after a generous estimate.
+  let speaking = false, speakingTimer = 0;
   function say(text) {
     $("reply").textContent = text;
-    if ("speechSynthesis" in window) {
-      speechSynthesis.cancel();
-      speechSynthesis.speak(new SpeechSynthesisUtterance(text));
-    }
+    if (!("speechSynthesis" in window)) return;
+    speechSynthesis.cancel();
+    const u = new SpeechSynthesisUtterance(text);
+    const done = () => { if (!speaking) return; speaking = false; clearTimeout(speakingTimer); setState("listening"); };
+    u.onstart = () => {
+      speaking = true;
+      setState("speaking");
+      speakingTimer = setTimeout(done, 1500 + 100 * text.length);
+    };
+    u.onend = u.onerror = done;
+    speechSynthesis.speak(u);
   }
 
   function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
@@ -153,7 +165,7 @@
         setState(audioCtx ? "listening" : "idle");
         if (msg.session) $("trace-link").href = "/trace/" + encodeURIComponent(msg.session);
         break;
-      case "state": setState(msg.state); break;
+      case "state": if (!speaking) setState(msg.state); break;
       case "speech_start": $("partial").textContent = "…"; break;
       case "partial": $("partial").textContent = msg.text; break;
       case "final": $("final").textContent = msg.text ? "“" + msg.text + "”" : ""; $("partial").textContent = ""; break;
@@ -189,7 +201,7 @@
       return;
     }
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } });
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
       audioCtx = new AudioContext();
       await audioCtx.audioWorklet.addModule("/static/capture-worklet.js");
       const src = audioCtx.createMediaStreamSource(stream);
@@ -198,7 +210,7 @@
         // Benchmarks set window.voicetourCapture to align the audio with the page clock
         // (docs/measuring.md): each 20 ms frame with the page time it reached the page.
         if (window.voicetourCapture) window.voicetourCapture.push([performance.now(), Array.from(new Int16Array(e.data))]);
-        if (ws && ws.readyState === 1) ws.send(e.data);
+        if (ws && ws.readyState === 1 && !speaking) ws.send(e.data);
       };
       src.connect(node);
       if (audioCtx.state === "suspended") await audioCtx.resume();

@@ -112,9 +112,18 @@
     }
   }
 
+  // The microphone is paused while the reply plays (the agent must not hear itself; see say()
+  // in tour.js).
+  let speaking = false, speakingTimer = 0;
   function say(text) {
     $("reply").textContent = text;
-    if ("speechSynthesis" in window) { speechSynthesis.cancel(); speechSynthesis.speak(new SpeechSynthesisUtterance(text)); }
+    if (!("speechSynthesis" in window)) return;
+    speechSynthesis.cancel();
+    const u = new SpeechSynthesisUtterance(text);
+    const done = () => { if (!speaking) return; speaking = false; clearTimeout(speakingTimer); $("state").textContent = "listening"; };
+    u.onstart = () => { speaking = true; $("state").textContent = "speaking"; speakingTimer = setTimeout(done, 1500 + 100 * text.length); };
+    u.onend = u.onerror = done;
+    speechSynthesis.speak(u);
   }
 
   function onMessage(msg) {
@@ -126,7 +135,7 @@
         $("state").textContent = audioCtx ? "listening" : "ready";
         arrived();
         break;
-      case "state": $("state").textContent = msg.state; break;
+      case "state": if (!speaking) $("state").textContent = msg.state; break;
       case "partial": $("partial").textContent = msg.text; break;
       case "final": $("final").textContent = msg.text ? "“" + msg.text + "”" : ""; $("partial").textContent = ""; break;
       case "prerender": prerender(msg.urls); break;
@@ -169,11 +178,11 @@
   async function startMic() {
     if (audioCtx) return;
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } });
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
       audioCtx = new AudioContext();
       await audioCtx.audioWorklet.addModule(server + "/static/capture-worklet.js");
       const node = new AudioWorkletNode(audioCtx, "capture-processor");
-      node.port.onmessage = (e) => { if (ws && ws.readyState === 1) ws.send(e.data); };
+      node.port.onmessage = (e) => { if (ws && ws.readyState === 1 && !speaking) ws.send(e.data); };
       audioCtx.createMediaStreamSource(stream).connect(node);
       if (audioCtx.state === "suspended") await audioCtx.resume();
       store.setItem("voicetour.mic", "on");  // reopened on the next page
