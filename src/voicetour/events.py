@@ -61,6 +61,18 @@ class Prerender(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Transcribe(Event):
+    """A request to the shell, not to the page: transcribe ``pcm`` (the utterance up to
+    ``upto_ms``) with the engine's verifier, off the session's path, and hand the words back with
+    ``Session.feed_transcript(turn, upto_ms, text, now)``. It only makes the session faster (pages
+    named while the person is still speaking); the shell may answer ``None`` when the verifier is
+    busy. The session asks again only after an answer."""
+
+    upto_ms: int = 0
+    pcm: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Navigate(Event):
     url: str = ""
     target: str = ""
@@ -124,7 +136,8 @@ class Span(Event):
     Emitted only when the session was given a clock. ``name``: 'frame' (one 20 ms frame through
     VAD, recognizer, ranking and policy), 'rank' (intent ranking of a partial), 'verify' (the
     whole-utterance second opinion; detail 'thorough' for the careful listen), 'finish' (closing
-    the recognizer and choosing the final transcript at the endpoint).
+    the recognizer and choosing the final transcript at the endpoint). Shells add 'listen' (a
+    ``Transcribe`` request they ran in the background).
     """
 
     name: str = ""

@@ -13,7 +13,7 @@ Each result carries a ``TurnRecorder`` on the same timeline (ns from the start o
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +30,10 @@ from voicetour.events import (
     Rejected,
     Say,
     Scroll,
+    Span,
     SpeechEnded,
     Stop,
+    Transcribe,
 )
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
@@ -115,12 +117,19 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
             if action is not None:
                 result.actions.append(action)
 
+    listens = _Listens(engine, session, realtime)
     for i, frame in enumerate(_frames(pcm)):
         arrival_ns = (i + 1) * FRAME_MS * 1_000_000
         if realtime:
             lag = wall0 + arrival_ns - clock.monotonic_ns()
             if lag > 0:
                 time.sleep(lag / 1e9)
+        else:  # answers that came back (on the other core) before this frame's turn
+            for ready_ns, answer in listens.due(max(done_ns, arrival_ns)):
+                t0 = clock.monotonic_ns()
+                events = answer()
+                done_ns = max(done_ns, ready_ns) + clock.monotonic_ns() - t0
+                record(events, done_ns / 1e6)
         t0 = clock.monotonic_ns()
         result.recorder.audio((i + 1) * FRAME_MS, t0 - wall0 if realtime else arrival_ns)
         events = session.feed_audio(frame, t0 - wall0 if realtime else max(done_ns, arrival_ns))
@@ -128,6 +137,11 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
         done_ns = max(done_ns, arrival_ns) + (t1 - t0)
         result.cpu_ms += (t1 - t0) / 1e6
         record(events, (t1 - wall0) / 1e6 if realtime else done_ns / 1e6)
+        for ev in events:
+            if isinstance(ev, Transcribe):
+                answered = listens.run(ev, t1 - wall0 if realtime else done_ns)
+                if realtime:  # one thread: the answer goes in at once, late frames catch up
+                    record(answered, (clock.monotonic_ns() - wall0) / 1e6)
     t0 = clock.monotonic_ns()
     events = session.close(t0 - wall0 if realtime else done_ns)
     done_ns += clock.monotonic_ns() - t0
@@ -136,6 +150,43 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
     result.final_url = engine.site.absolute(session.url) if session.url else None
     result.mispredictions = session.mispredictions
     return result
+
+
+class _Listens:
+    """The shell's side of ``Transcribe`` requests. Timing model: a listen runs on the second core
+    while frames go on; it starts when asked (or when the previous listen is done) and its answer
+    reaches the session before the first frame processed after it is ready. Its compute is
+    measured here, before the frames that run alongside it. With ``realtime`` it runs at once, in
+    the frames' thread."""
+
+    def __init__(self, engine: Engine, session: Session, realtime: bool) -> None:
+        self.engine, self.session, self.realtime = engine, session, realtime
+        self.pending: list[tuple[int, Callable[[], list[Event]]]] = []
+        self.free_ns = 0
+
+    def run(self, ev: Transcribe, asked_ns: int) -> list[Event]:
+        verifier = self.engine.verifier
+        assert verifier is not None
+        t0 = clock.monotonic_ns()
+        text = verifier.transcribe(ev.pcm)
+        cost = clock.monotonic_ns() - t0
+        start = asked_ns if self.realtime else max(asked_ns, self.free_ns)
+        ready = start + cost
+        self.free_ns = ready
+        span = Span(ev.turn, ev.audio_ms, "listen", start, ready, text)
+
+        def answer() -> list[Event]:
+            return [span, *self.session.feed_transcript(ev.turn, ev.upto_ms, text, ready)]
+
+        if self.realtime:
+            return answer()
+        self.pending.append((ready, answer))
+        return []
+
+    def due(self, now_ns: int) -> list[tuple[int, Callable[[], list[Event]]]]:
+        ready = [p for p in self.pending if p[0] <= now_ns]
+        self.pending = [p for p in self.pending if p[0] > now_ns]
+        return ready
 
 
 def timeline(result: Result) -> str:

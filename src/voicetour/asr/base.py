@@ -23,3 +23,7 @@ class Verifier(Protocol):
     ``thorough`` asks for the most accurate listen, whatever it costs."""
 
     def transcribe(self, pcm: bytes, thorough: bool = False) -> str: ...
+
+    def try_transcribe(self, pcm: bytes) -> str | None:
+        """The quick listen, or None at once if the verifier is busy (for background listens)."""
+        ...

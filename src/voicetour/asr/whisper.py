@@ -56,8 +56,6 @@ class WhisperVerifier:
         self._lock = threading.Lock()
 
     def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
-        import ctranslate2
-
         audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         if audio.size < 1600:  # under 100 ms: nothing to say
             return ""
@@ -68,17 +66,32 @@ class WhisperVerifier:
                     condition_on_previous_text=False, vad_filter=False, initial_prompt=self._prompt,
                 )
                 return " ".join(s.text.strip() for s in segments).strip()
+        return self._quick(audio, wait=True) or ""
+
+    def try_transcribe(self, pcm: bytes) -> str | None:
+        """The quick listen, or ``None`` at once when the model is busy: a background listen must
+        never queue behind another session's decision (load shedding)."""
+        audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        return self._quick(audio, wait=False) if audio.size >= 1600 else ""
+
+    def _quick(self, audio: np.ndarray, wait: bool) -> str | None:
+        import ctranslate2
+
         audio = np.concatenate([audio, np.zeros(int(16000 * TAIL_SILENCE_S), dtype=np.float32)])
         features = self._whisper.feature_extractor(audio, padding=0)
         frames = min(3000, features.shape[-1] - features.shape[-1] % 2)
         batch = np.ascontiguousarray(features[None, :, :frames].astype(np.float32))
         # max_length counts the prompt too.
         max_tokens = min(448, len(self._start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
-        with self._lock:
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
             result = self._whisper.model.generate(
                 ctranslate2.StorageView.from_array(batch), [self._start], beam_size=BEAM_SIZE,
                 max_length=max_tokens, no_repeat_ngram_size=3, suppress_blank=True,
             )
+        finally:
+            self._lock.release()
         ids = [i for i in result[0].sequences_ids[0] if i < self._eot]
         return trim_repeats(str(self._whisper.hf_tokenizer.decode(ids)))
 

@@ -19,6 +19,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from voicetour import clock
 from voicetour.audio import SAMPLE_RATE
 from voicetour.errors import ProtocolError, VoicetourError
-from voicetour.events import Event, Metric, State
+from voicetour.events import Event, Metric, Span, State, Transcribe
 from voicetour.server.protocol import ClientMessage, check_audio, error, parse_text, render, render_metric, render_trace
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
@@ -57,6 +58,16 @@ MAX_BACKLOG_MS = 10_000
 """Audio received but not yet processed, per session, beyond which new audio is refused."""
 
 
+@dataclass(frozen=True)
+class Heard:
+    """A background listen's answer, queued for the processor like any input."""
+
+    request: Transcribe
+    text: str | None
+    start_ns: int
+    end_ns: int
+
+
 class SessionSocket:
     """The shell around one Session."""
 
@@ -75,8 +86,9 @@ class SessionSocket:
         """The session's audio time at the end of what was received (for the trace)."""
         self.backlog_ms = 0.0
         self.mispredictions = 0
-        self.inbox: deque[tuple[bytes, int] | ClientMessage | None] = deque()
+        self.inbox: deque[tuple[bytes, int] | ClientMessage | Heard | None] = deque()
         self.wakeup = asyncio.Event()
+        self.listening: asyncio.Task[None] | None = None
 
     async def send(self, msg: dict[str, Any]) -> None:
         self.metrics.send_queue.inc()
@@ -95,6 +107,8 @@ class SessionSocket:
                 await self.send(msg)
             if isinstance(ev, State) and ev.state == "listening":
                 finished.append(ev.turn)
+            if isinstance(ev, Transcribe):
+                self.listen(ev)
         await self.send_metrics(self.recorder.record(events, handled_ns, clock.monotonic_ns()))
         for turn in finished:
             self.metrics.turns.inc()
@@ -109,6 +123,22 @@ class SessionSocket:
         for m in metrics:
             self.metrics.observe(m)
             await self.send(render_metric(m))
+
+    def listen(self, request: Transcribe) -> None:
+        """Run a Transcribe request in a worker thread, beside the session's frames; its answer
+        joins the inbox. Declined at once when the shared verifier is busy (another session's
+        decision comes first): the session is only a little slower without it."""
+        verifier = self.engine.verifier
+        assert verifier is not None
+
+        async def run() -> None:
+            start = clock.monotonic_ns()
+            text = await asyncio.to_thread(verifier.try_transcribe, request.pcm)
+            self.metrics.listens.labels("declined" if text is None else "answered").inc()
+            self.inbox.append(Heard(request, text, start, clock.monotonic_ns()))
+            self.wakeup.set()
+
+        self.listening = asyncio.create_task(run())
 
     async def work(self, fn: Any, *args: Any) -> list[Event]:
         """Run a core call in a worker thread (decoding is CPU work); counted as queue depth."""
@@ -169,6 +199,8 @@ class SessionSocket:
                 log.exception("session %s failed", self.recorder.name)
                 raise
             finally:
+                if self.listening is not None:
+                    self.listening.cancel()
                 # A client that vanished mid-sentence (or is loading the next page): finish the
                 # utterance, and keep the session a while in case the same visitor comes back.
                 now = clock.monotonic_ns()
@@ -216,7 +248,13 @@ class SessionSocket:
             item = self.inbox.popleft()
             if item is None:
                 return
-            if isinstance(item, tuple):
+            if isinstance(item, Heard):
+                events = await self.work(self.session.feed_transcript, item.request.turn, item.request.upto_ms,
+                                         item.text, clock.monotonic_ns())
+                span = Span(item.request.turn, item.request.audio_ms, "listen", item.start_ns, item.end_ns,
+                            item.text if item.text is not None else "(declined: the verifier was busy)")
+                await self.send_events([span, *events], clock.monotonic_ns())
+            elif isinstance(item, tuple):
                 chunks = [item]
                 while self.inbox and isinstance(self.inbox[0], tuple):
                     chunks.append(self.inbox.popleft())  # type: ignore[arg-type]

@@ -41,6 +41,7 @@ from voicetour.events import (
     SpeechStarted,
     State,
     Stop,
+    Transcribe,
 )
 from voicetour.intent.naming import Target
 from voicetour.intent.ranker import Ranked
@@ -62,6 +63,12 @@ class SessionConfig:
     """Ask the verifier (its quick listen) after this much silence inside an utterance."""
     verify_after_ms: int = 120
     """...and, when that named nothing, give it its careful listen after this much."""
+    listen_every_ms: int = 160
+    """While the person speaks, ask the shell for a background transcription (``Transcribe``)
+    this often, in audio ms between requests (0: never). Whisper names the page from the words so
+    far, often before the last one ends, where the grammar had nothing (see ``feed_transcript``)."""
+    listen_first_ms: int = 400
+    """...once the utterance holds this much audio (the pre-roll included)."""
     stall_ms: int = 600
     """Close an utterance when no audio has arrived for this long (wall time)."""
 
@@ -125,6 +132,42 @@ class Session:
         self.turn += 1
         events.append(Final(self.turn, self.audio_ms, text, typed=True, source="typed"))
         events += self._resolve(text, committed=None)
+        return events + self._take_spans()
+
+    def feed_transcript(self, turn: int, upto_ms: int, text: str | None, now: int) -> list[Event]:
+        """The shell's answer to a ``Transcribe`` request: the verifier's words for the utterance up
+        to ``upto_ms`` (``None``: the shell declined, the verifier was busy).
+
+        A page they name is pre-rendered first; it is revealed when two answers in a row name it,
+        or one does and the grammar's partial agrees. While they name a page, the grammar cannot
+        commit to another one. Answers for an utterance that is over, or that the pause's own
+        listen has already decided, are dropped."""
+        if self.closed:
+            raise UsageError("feed_transcript() after close()")
+        utt = self._utt
+        if utt is None or turn != self.turn or utt.asked != upto_ms:
+            return []
+        utt.asked = None
+        if text is None or utt.control is not None or utt.verified == utt.last_voiced_ms:
+            return []
+        self._sync(now)
+        t0 = self._t()
+        verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
+        self._span("rank", t0, text)
+        url = top.target.url if verdict == "accept" and top is not None and control_of(text) is None else None
+        agreed = url is not None and url in (utt.heard_url, utt.top_url)
+        utt.heard_url = url
+        events: list[Event] = []
+        if url is not None:
+            urls = tuple(dict.fromkeys((url, *utt.prerendered)))[:MAX_PRERENDER]
+            if urls != utt.prerendered:
+                utt.prerendered = urls
+                events.append(Prerender(self.turn, self.audio_ms, urls))
+        if agreed and top is not None and (utt.committed is None or utt.committed.url != url):
+            if utt.committed is not None:
+                self._undo_early(utt.before)
+            utt.committed = top.target
+            events += self._go(top.target, early=True)
         return events + self._take_spans()
 
     def next_deadline(self) -> int | None:
@@ -218,6 +261,7 @@ class Session:
         utt.audio += frame
         utt.partial = self.recognizer.feed(frame)
         events += self._after_partial()
+        events += self._ask_listen()
         if transition != "end" and self.endpointer.silence_ms == self.config.listen_after_ms:
             events += self._verify_early(careful=False)
         if transition != "end" and self.endpointer.silence_ms == self.config.verify_after_ms:
@@ -243,11 +287,28 @@ class Session:
             utt.top_url, utt.top_since_ms = top_url, self.audio_ms
         if ranked:
             events.append(Candidates(self.turn, self.audio_ms, tuple(_candidate(r) for r in ranked)))
-            urls = tuple(dict.fromkeys(r.target.url for r in ranked))[:MAX_PRERENDER]
+            heard = (utt.heard_url,) if utt.heard_url is not None else ()
+            urls = tuple(dict.fromkeys((*heard, *(r.target.url for r in ranked))))[:MAX_PRERENDER]
             if urls != utt.prerendered:
                 utt.prerendered = urls
                 events.append(Prerender(self.turn, self.audio_ms, urls))
         return self._maybe_commit(events)
+
+    def _ask_listen(self) -> list[Event]:
+        """A ``Transcribe`` request for the shell, every ``listen_every_ms`` while speech goes on
+        (in a pause the session asks the verifier itself), one at a time."""
+        utt = self._utt
+        assert utt is not None
+        cfg = self.config
+        if (
+            self.engine.verifier is None or not cfg.listen_every_ms or utt.asked is not None
+            or utt.control is not None or self.endpointer.silence_ms >= cfg.listen_after_ms
+            or self.audio_ms - utt.start_ms < cfg.listen_first_ms
+            or self.audio_ms - utt.asked_at < cfg.listen_every_ms
+        ):
+            return []
+        utt.asked = utt.asked_at = self.audio_ms
+        return [Transcribe(self.turn, self.audio_ms, upto_ms=self.audio_ms, pcm=bytes(utt.audio))]
 
     def _maybe_commit(self, events: list[Event]) -> list[Event]:
         utt = self._utt
@@ -257,6 +318,8 @@ class Session:
         if utt.control is not None:  # a command was carried out: this turn navigates no more
             return events
         if utt.verified == utt.last_voiced_ms:  # the verifier decided on these words; wait for more
+            return events
+        if utt.heard_url is not None and utt.heard_url != utt.top_url:  # the verifier hears another page
             return events
         stable_for = self.audio_ms - utt.top_since_ms
         policy = self.config.policy
@@ -496,6 +559,11 @@ class _Utterance:
     """A control word already carried out at the first pause."""
     verified: int | None = None
     """``last_voiced_ms`` when the verifier named the page committed to (at a pause)."""
+    asked: int | None = None
+    """``upto_ms`` of the Transcribe request awaiting its answer."""
+    asked_at: int = 0
+    heard_url: str | None = None
+    """The page the latest background transcription named (None: none)."""
 
     def speech(self) -> bytes:
         """The utterance up to its last voiced frame plus ``SPEECH_TAIL_MS``: the same audio

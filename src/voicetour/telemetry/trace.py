@@ -38,7 +38,7 @@ from voicetour.events import (
 )
 
 LANES = ("turn", "audio", "core", "intent", "verifier", "actions", "browser")
-LANE_OF = {"frame": "core", "finish": "core", "rank": "intent", "verify": "verifier"}
+LANE_OF = {"frame": "core", "finish": "core", "rank": "intent", "verify": "verifier", "listen": "verifier"}
 MAX_SPANS = 50_000
 """Per recorder; older spans are dropped first (a long live session must not grow without bound)."""
 
