@@ -118,3 +118,29 @@ def test_real_uvicorn_two_independent_sessions_and_a_vanishing_client(app) -> No
 
     with running(app) as port:
         assert asyncio.run(main()) == ["/billing.html", "/reports.html"]
+
+
+def test_a_page_that_reconnects_before_the_old_socket_closed_still_resumes(app) -> None:  # type: ignore[no-untyped-def]
+    """After a full page load the new page often connects while the server is still closing the
+    old socket: it waits for the session to be parked instead of starting a new one."""
+
+    async def main() -> tuple[bool, str]:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as old:
+            token = json.loads(await old.recv())["resume"]
+            await old.send(json.dumps({"type": "text", "text": "show me billing"}))
+            new = await websockets.connect(f"ws://127.0.0.1:{port}/ws?resume={token}")
+            await asyncio.sleep(0.3)  # the new page is up; the old one has not gone yet
+        # the old socket closes here
+        try:
+            ready = json.loads(await new.recv())
+            await new.send(json.dumps({"type": "text", "text": "go back"}))
+            while (msg := json.loads(await new.recv()))["type"] != "say":
+                pass
+            return bool(ready["resumed"]), str(msg["text"])
+        finally:
+            await new.close()
+
+    with running(app) as port:
+        resumed, said = asyncio.run(main())
+    assert resumed
+    assert said == "Going back."  # the same conversation: it remembers the page before billing

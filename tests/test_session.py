@@ -5,7 +5,20 @@ from __future__ import annotations
 from voicetour.asr.fake import ScriptedRecognizer
 from voicetour.audio.vad import Endpointer
 from voicetour.audio.wav import read_wav
-from voicetour.events import Back, Cancel, Final, Navigate, Partial, Rejected, Say, Scroll, SpeechEnded, SpeechStarted
+from voicetour.events import (
+    Back,
+    Cancel,
+    Final,
+    Navigate,
+    Partial,
+    Prerender,
+    Rejected,
+    Say,
+    Scroll,
+    SpeechEnded,
+    SpeechStarted,
+    Transcribe,
+)
 from voicetour.session.core import Session, SessionConfig
 
 from .conftest import SPEECH
@@ -309,3 +322,73 @@ def test_detach_keeps_an_early_page_and_the_session(grammar_engine) -> None:  # 
     after = run(s, speech(), start_ns=10_000 * MS)
     navs = [e for e in after if isinstance(e, Navigate)]
     assert [n.url for n in navs] == ["/team.html"] and navs[0].turn == 2
+
+
+def _answering(s: Session, pcm: bytes, answers: list[str | None], delay_frames: int = 2) -> list:  # type: ignore[type-arg]
+    """Feed ``pcm`` frame by frame, answering each Transcribe request ``delay_frames`` later with
+    the next of ``answers`` (what a shell does, the listen running beside the frames)."""
+    events: list = []  # type: ignore[type-arg]
+    due: list[tuple[int, Transcribe]] = []
+    answers = list(answers)
+    for n, i in enumerate(range(0, len(pcm), FRAME)):
+        for req in [req for at, req in due if at == n]:
+            events += s.feed_transcript(req.turn, req.upto_ms, answers.pop(0) if answers else None, n * 20 * MS)
+        out = s.feed_audio(pcm[i : i + FRAME], n * 20 * MS)
+        events += out
+        due += [(n + delay_frames, e) for e in out if isinstance(e, Transcribe)]
+    return events
+
+
+def test_background_listens_name_the_page_before_the_speaker_stops(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Show me, Billing"))
+    # The grammar never hears the page; two background answers in a row name it.
+    s = Session(eng, recognizer=ScriptedRecognizer({}, final="show me new"))
+    events = _answering(s, speech(), ["Show me the", "Show me, Billing", "Show me, Billing"])
+    asks = [e for e in events if isinstance(e, Transcribe)]
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    gaps = [b.upto_ms - a.upto_ms for a, b in zip(asks, asks[1:], strict=False)]
+    assert len(asks) >= 3 and min(gaps) >= s.config.listen_every_ms
+    assert asks[0].upto_ms - SessionConfig().listen_first_ms >= 0 and asks[-1].upto_ms <= ended.audio_ms
+    assert all(len(a.pcm) > 0 for a in asks)
+    pre = next(e for e in events if isinstance(e, Prerender))
+    nav = next(e for e in events if isinstance(e, Navigate))
+    assert pre.urls[0] == "/billing.html" and pre.audio_ms < nav.audio_ms  # pre-rendered after one answer
+    # Revealed when the third answer came back (one frame later), before the speaker stopped.
+    assert nav.url == "/billing.html" and nav.early and nav.audio_ms == asks[2].audio_ms + 20
+    assert nav.audio_ms < ended.last_voiced_ms
+    assert [e.url for e in events if isinstance(e, Navigate)] == ["/billing.html"]
+    # One request at a time: a slow answer spaces them out.
+    slow = _answering(Session(eng, recognizer=ScriptedRecognizer({}, final="show me new")), speech(), [None] * 9, 15)
+    asks = [e for e in slow if isinstance(e, Transcribe)]
+    assert len(asks) >= 2 and min(b.upto_ms - a.upto_ms for a, b in zip(asks, asks[1:], strict=False)) >= 15 * 20
+
+
+def test_background_answers_that_are_declined_or_stale_change_nothing(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Who won the game?"))
+    s = Session(eng, recognizer=ScriptedRecognizer({}, final="who won the game"))
+    events = _answering(s, speech(), [None, None, None, None])  # the verifier was busy every time
+    asks = [e for e in events if isinstance(e, Transcribe)]
+    assert len(asks) >= 3  # a declined answer lets the session ask again
+    assert not [e for e in events if isinstance(e, Navigate | Prerender)]
+    # An answer for a turn that is over is dropped.
+    assert s.feed_transcript(asks[-1].turn, asks[-1].upto_ms, "Show me billing", 10**12) == []
+    assert s.feed_transcript(asks[-1].turn + 1, 0, "Show me billing", 10**12) == []
+
+
+def test_the_grammar_cannot_commit_to_a_page_the_verifier_does_not_hear(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Open notifications."))
+    # The grammar settles early on the wrong page; whisper keeps hearing notifications.
+    rec = ScriptedRecognizer({22: "open all the security"}, final="open all the security")
+    s = Session(eng, recognizer=rec)
+    events = _answering(s, speech(), ["Open notifications"] * 10)
+    # The first answer named notifications before the grammar's page was stable: no flapping.
+    assert [e.url for e in events if isinstance(e, Navigate)] == ["/notifications.html"]
+    baseline = run(Session(eng, recognizer=ScriptedRecognizer({22: "open all the security"},
+                                                              final="open all the security")), speech())
+    assert [e.url for e in baseline if isinstance(e, Navigate)][0] == "/settings.html"  # without the answers

@@ -113,11 +113,14 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
         assert seen[-1] == {**seen[-1], "type": "metric", "name": "voice_to_visible"}
         trace_msg = next(m for m in seen if m["type"] == "trace")
         assert {"voice activity", "recognize", "navigate (early)"} <= {s["name"] for s in trace_msg["spans"]}
+        # Whisper listened in the background while the person spoke, beside the frames.
+        assert any(s["name"] == "listen" and s["lane"] == "verifier" for s in trace_msg["spans"])
         text = client.get("/metrics").text
         assert "voicetour_e2e_latency_seconds_count 1.0" in text
         assert "voicetour_voice_to_visible_seconds_count 1.0" in text
         assert 'voicetour_errors_total{code="bad_audio",stage="protocol"} 1.0' in text
         assert "voicetour_turns_total 1.0" in text and "process_cpu_seconds_total" in text
+        assert 'voicetour_listens_total{outcome="answered"}' in text
         assert ready["session"] in client.get("/trace").json()["sessions"]
         trace = client.get(f"/trace/{ready['session']}").json()
         assert any(e.get("name") == "visible (loaded)" for e in trace["traceEvents"])

@@ -48,6 +48,7 @@ from voicetour.telemetry.trace import TurnRecorder, chrome_trace
 log = logging.getLogger("voicetour")
 KEEP_TRACES = 50
 PARK_SECONDS = 60
+RESUME_WAIT_S = 3.0
 """Traces of this many most recent sessions stay available at /trace/{id}."""
 
 STATIC = Path(str(resources.files("voicetour") / "server" / "static"))
@@ -152,7 +153,7 @@ class SessionSocket:
         await self.ws.accept()
         self.metrics.sessions.inc()
         try:
-            parked = self.sessions.resume(self.ws.query_params.get("resume") or "")
+            parked = await self.sessions.resume(self.ws.query_params.get("resume") or "")
             pending: list[Event] = []
             if parked is not None:  # the same visitor after a full page load: same conversation
                 self.token, self.session, self.recorder, pending = parked
@@ -301,13 +302,17 @@ class Sessions:
     def __init__(self, traces: OrderedDict[str, TurnRecorder]) -> None:
         self.traces = traces
         self.parked: dict[str, tuple[Session, TurnRecorder, list[Event], int]] = {}
+        self.live: dict[str, asyncio.Event] = {}
+        """Tokens whose socket is open or still closing; the event is set when it is parked."""
 
     def new(self) -> tuple[str, TurnRecorder]:
         recorder = TurnRecorder(uuid.uuid4().hex[:10])
         self.traces[recorder.name] = recorder
         while len(self.traces) > KEEP_TRACES:
             self.traces.popitem(last=False)
-        return secrets.token_urlsafe(18), recorder
+        token = secrets.token_urlsafe(18)
+        self.live[token] = asyncio.Event()
+        return token, recorder
 
     def park(self, token: str, session: Session, recorder: TurnRecorder, events: list[Event]) -> None:
         self.expire()
@@ -315,12 +320,22 @@ class Sessions:
         # the ones after ``ready`` (a reply, the end of the turn).
         self.parked[token] = (session, recorder, [e for e in events if render(e) is not None],
                               clock.monotonic_ns())
+        parked = self.live.pop(token, None)
+        if parked is not None:
+            parked.set()
 
-    def resume(self, token: str) -> tuple[str, Session, TurnRecorder, list[Event]] | None:
+    async def resume(self, token: str) -> tuple[str, Session, TurnRecorder, list[Event]] | None:
+        """The parked session for ``token``. The new page often connects before the old socket has
+        finished closing (it may be finishing a transcription): wait for it, up to ``RESUME_WAIT_S``."""
+        closing = self.live.get(token)
+        if closing is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closing.wait(), RESUME_WAIT_S)
         self.expire()
         if token not in self.parked:
             return None
         session, recorder, events, _ = self.parked.pop(token)
+        self.live[token] = asyncio.Event()
         return token, session, recorder, events
 
     def expire(self) -> None:
