@@ -49,6 +49,10 @@ class BrowserTurn:
     mispredictions: int
     wrong_page_left: bool
     error: str | None = None
+    decided_ms: float | None = None
+    """Where v2v_ms went: the commit's audio time − the server's own end of speech (waiting for words)..."""
+    paint_ms: float | None = None
+    """...and the page's part: the navigate message received → the page painted."""
 
 
 def _mic_file(src: Path, out: Path) -> None:
@@ -117,6 +121,9 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
     report = next((v for v in visible if v.get("turn") == first_turn and v["url"] == expected), None) \
         if expected else None
     v2v = None
+    nav = next((m for m in navs if m["url"] == expected), None)
+    ended = next((m for m in turn_log if m["type"] == "speech_end"), None)
+    decided = float(nav["audio_ms"] - ended["last_voiced_ms"]) if nav and ended else None
     if ok and report is not None and capture:
         frames, pcm, total = [], [], 0
         for t, samples in capture:
@@ -132,7 +139,8 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
     return BrowserTurn(item.file, item.text, expected, final_url, ok, v2v,
                        report["prerendered"] if report else None, report.get("ready") if report else None,
                        mispredictions,
-                       wrong_page_left=not ok and final_url not in (start, None))
+                       wrong_page_left=not ok and final_url not in (start, None), decided_ms=decided,
+                       paint_ms=report.get("delay_ms") if report else None)
 
 
 def run_browser(site: Site, items: list[corpus_mod.Item], folder: Path, base: str,
@@ -201,6 +209,13 @@ def browser_bench(site: Site, out: Path, quick: bool, corpus_dir: Path | None = 
         f"| voice-to-visible p99 (ms) | {v['p99']} |", f"| pre-render hit rate | {result['prerender_hit_rate']} |",
         f"| ... of which fully loaded when revealed | {result['prerender_ready_rate']} |",
         f"| accuracy | {result['accuracy']} |", f"| mispredictions | {result['mispredictions']} |",
-        f"| wrong page left standing | {result['wrong_page_left_standing']} |", ""])
+        f"| wrong page left standing | {result['wrong_page_left_standing']} |", "",
+        "Slowest turns: `decided` is the commit's audio time after the server's end of speech (waiting",
+        "for words), `paint` the page's part (navigate received → painted); the rest is compute and transport.",
+        "", "| file | said | voice-to-visible | decided | paint | pre-rendered |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *[f"| {r['file']} | {r['text']} | {r['v2v_ms']} | {r['decided_ms']} | {r['paint_ms']} | {r['prerendered']} |"
+          for r in sorted((r for r in result["rows"] if r["v2v_ms"] is not None), key=lambda r: -r["v2v_ms"])[:5]],
+        ""])
     md.write_text((md.read_text() if md.exists() else "# voicetour bench\n") + section)
     return result

@@ -296,13 +296,13 @@ class Session:
 
     def _ask_listen(self) -> list[Event]:
         """A ``Transcribe`` request for the shell, every ``listen_every_ms`` while speech goes on
-        (in a pause the session asks the verifier itself), one at a time."""
+        (not in silence: the pause's own listen should find the shared model free), one at a time."""
         utt = self._utt
         assert utt is not None
         cfg = self.config
         if (
             self.engine.verifier is None or not cfg.listen_every_ms or utt.asked is not None
-            or utt.control is not None or self.endpointer.silence_ms >= cfg.listen_after_ms
+            or utt.control is not None or self.endpointer.silence_ms > 0
             or self.audio_ms - utt.start_ms < cfg.listen_first_ms
             or self.audio_ms - utt.asked_at < cfg.listen_every_ms
         ):
