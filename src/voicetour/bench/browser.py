@@ -29,8 +29,18 @@ from voicetour.evaluate import last_voiced_ms
 from voicetour.site.model import Site
 
 LEAD_S = 1.5
-TAIL_S = 4.0
+TAIL_S = 12.0
+"""Silence after the utterance. Chromium loops the file: with 4 s, a turn that ended late could
+meet the utterance's second playing, whose early page was then read as where the turn ended."""
 TURN_TIMEOUT_S = 15.0
+ALL_TURNS_OVER = """() => {
+  const log = window.voicetourLog || [];
+  const starts = log.filter(m => m.type === 'speech_start');
+  if (!starts.length) return false;
+  const last = starts[starts.length - 1].turn;
+  const final = log.findIndex(m => m.type === 'final' && m.turn === last);
+  return final >= 0 && log.slice(final).some(m => m.type === 'state' && m.state === 'listening');
+}"""
 FAKE_MIC_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                  "--autoplay-policy=no-user-gesture-required"]
 
@@ -49,6 +59,8 @@ class BrowserTurn:
     mispredictions: int
     wrong_page_left: bool
     error: str | None = None
+    turns: int = 1
+    """Turns the page heard (more than one: a noise made a turn of its own, or a replay)."""
     decided_ms: float | None = None
     """Where v2v_ms went: the commit's audio time − the server's own end of speech (waiting for words)..."""
     paint_ms: float | None = None
@@ -95,11 +107,14 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
         page = browser.new_page()
         page.add_init_script("window.voicetourCapture = [];")
         page.goto(f"{base}/?page={start}")
+        opened = time.monotonic()
+        played_s = LEAD_S + len(read_wav(folder / item.file)) / 32000
         try:
-            page.wait_for_function(
-                "() => (window.voicetourLog || []).some(m => m.type === 'final') &&"
-                " window.voicetourLog.slice(window.voicetourLog.findIndex(m => m.type === 'final'))"
-                ".some(m => m.type === 'state' && m.state === 'listening')", timeout=TURN_TIMEOUT_S * 1000)
+            # Every turn heard so far is over (a noise at the start of capture may make a short turn
+            # of its own before the utterance), and the utterance has been played.
+            page.wait_for_function(ALL_TURNS_OVER, timeout=TURN_TIMEOUT_S * 1000)
+            time.sleep(max(0.0, opened + played_s + 0.5 - time.monotonic()))
+            page.wait_for_function(ALL_TURNS_OVER, timeout=TURN_TIMEOUT_S * 1000)
         except Exception:  # noqa: BLE001 - no turn at all is a result (nothing heard), not a crash
             pass
         time.sleep(0.4)  # the last reveal's animation frame and report
@@ -111,18 +126,18 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
                                  " } catch (e) { return null; } })()")
     finally:
         browser.close()
-    first_turn = next((m["turn"] for m in log if m["type"] == "speech_start"), None)
-    turn_log = [m for m in log if m.get("turn") == first_turn]
+    heard = [m["turn"] for m in log if m["type"] == "speech_start"]
+    turn_log = [m for m in log if m.get("turn") in heard]
     navs = [m for m in turn_log if m["type"] == "navigate"]
     mispredictions = sum(m["type"] == "cancel" for m in turn_log) + sum(
         1 for a, b in zip(navs, navs[1:], strict=False) if a["url"] != b["url"])
     final_url = ended_on
     ok = final_url == (expected or start)
-    report = next((v for v in visible if v.get("turn") == first_turn and v["url"] == expected), None) \
+    report = next((v for v in visible if v.get("turn") in heard and v["url"] == expected), None) \
         if expected else None
     v2v = None
     nav = next((m for m in navs if m["url"] == expected), None)
-    ended = next((m for m in turn_log if m["type"] == "speech_end"), None)
+    ended = next((m for m in turn_log if m["type"] == "speech_end" and nav and m["turn"] == nav["turn"]), None)
     decided = float(nav["audio_ms"] - ended["last_voiced_ms"]) if nav and ended else None
     if ok and report is not None and capture:
         frames, pcm, total = [], [], 0
@@ -140,7 +155,8 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
                        report["prerendered"] if report else None, report.get("ready") if report else None,
                        mispredictions,
                        wrong_page_left=not ok and final_url not in (start, None), decided_ms=decided,
-                       paint_ms=report.get("delay_ms") if report else None)
+                       paint_ms=report.get("delay_ms") if report else None,
+                       turns=len(heard))
 
 
 def run_browser(site: Site, items: list[corpus_mod.Item], folder: Path, base: str,
@@ -169,6 +185,7 @@ def run_browser(site: Site, items: list[corpus_mod.Item], folder: Path, base: st
         "accuracy": round(sum(t.ok for t in turns) / len(turns), 3) if turns else None,
         "wrong_page_left_standing": sum(t.wrong_page_left for t in turns),
         "errors": sum(t.error is not None for t in turns),
+        "more_than_one_turn": sum(t.turns > 1 for t in turns),
         "rows": [t.__dict__ for t in turns],
     }
 
