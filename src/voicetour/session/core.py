@@ -6,6 +6,10 @@ only for the stalled-audio deadline: when audio stops arriving mid-utterance, th
 ``tick(now)`` at ``next_deadline()`` to close the utterance. All decisions use audio time, counted
 from the samples received, so the same audio gives the same events however it is chunked.
 
+While the person speaks, the returned events include ``Transcribe`` requests: the shell runs the
+verifier beside the frames and answers with ``feed_transcript(turn, upto_ms, text, now)``. They
+only make the session faster; a shell that never answers gets the same final decisions, later.
+
 Instrumentation: given a ``clock`` (a callable returning monotonic ns, injected by the shell, a
 fake one in tests), the session also returns ``Span`` events timing its own work on the shell's
 timeline (``now`` of the call plus the clock's progress since). Without one it emits no spans.
@@ -569,8 +573,8 @@ class _Utterance:
     """The page the latest background transcription named (None: none)."""
 
     def speech(self) -> bytes:
-        """The utterance up to its last voiced frame plus ``SPEECH_TAIL_MS``: the same audio
-        whenever the verifier is asked (at a pause or at the endpoint), so its words depend on
-        what was said, not on how long the silence after it has lasted."""
+        """The utterance up to its last voiced frame plus ``SPEECH_TAIL_MS`` (or as much of that
+        tail as has arrived: at the 60 ms pause, 60 ms). Its transcript is kept per last voiced
+        frame, so the endpoint reuses the pause's instead of hearing the silence that followed."""
         end = (self.last_voiced_ms + SPEECH_TAIL_MS - self.start_ms) * 32
         return bytes(self.audio[: max(0, end)])
