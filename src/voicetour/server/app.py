@@ -47,9 +47,11 @@ from voicetour.telemetry.trace import TurnRecorder, chrome_trace
 
 log = logging.getLogger("voicetour")
 KEEP_TRACES = 50
-PARK_SECONDS = 60
-RESUME_WAIT_S = 3.0
 """Traces of this many most recent sessions stay available at /trace/{id}."""
+PARK_SECONDS = 60
+"""A closed session is kept this long for its visitor to resume it."""
+RESUME_WAIT_S = 3.0
+"""How long a resuming page waits for its old socket to finish closing."""
 
 STATIC = Path(str(resources.files("voicetour") / "server" / "static"))
 REALTIME_SLACK_MS = 2_000
@@ -134,7 +136,12 @@ class SessionSocket:
 
         async def run() -> None:
             start = clock.monotonic_ns()
-            text = await asyncio.to_thread(verifier.try_transcribe, request.pcm)
+            try:
+                text = await asyncio.to_thread(verifier.try_transcribe, request.pcm)
+            except Exception:  # noqa: BLE001 - the session goes on without this answer, and asks again
+                self.metrics.errors.labels("listen", "internal").inc()
+                log.exception("session %s: background listen failed", self.recorder.name)
+                text = None
             self.metrics.listens.labels("declined" if text is None else "answered").inc()
             self.inbox.append(Heard(request, text, start, clock.monotonic_ns()))
             self.wakeup.set()
