@@ -56,8 +56,8 @@ class WhisperVerifier:
         self._lock = threading.Lock()
 
     def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
-        audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-        if audio.size < 1600:  # under 100 ms: nothing to say
+        audio = _samples(pcm)
+        if audio is None:
             return ""
         if thorough:
             with self._lock:
@@ -71,8 +71,8 @@ class WhisperVerifier:
     def try_transcribe(self, pcm: bytes) -> str | None:
         """The quick listen, or ``None`` at once when the model is busy: a background listen must
         never queue behind another session's decision (load shedding)."""
-        audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-        return self._quick(audio, wait=False) if audio.size >= 1600 else ""
+        audio = _samples(pcm)
+        return self._quick(audio, wait=False) if audio is not None else ""
 
     def _quick(self, audio: np.ndarray, wait: bool) -> str | None:
         import ctranslate2
@@ -94,6 +94,12 @@ class WhisperVerifier:
             self._lock.release()
         ids = [i for i in result[0].sequences_ids[0] if i < self._eot]
         return trim_repeats(str(self._whisper.hf_tokenizer.decode(ids)))
+
+
+def _samples(pcm: bytes) -> np.ndarray | None:
+    """PCM16 as float samples, or None when it is under 100 ms (nothing to say)."""
+    audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    return audio if audio.size >= 1600 else None
 
 
 def trim_repeats(text: str) -> str:

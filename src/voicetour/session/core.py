@@ -166,10 +166,7 @@ class Session:
         utt.heard_url = url
         events: list[Event] = []
         if url is not None:
-            urls = tuple(dict.fromkeys((url, *utt.prerendered)))[:MAX_PRERENDER]
-            if urls != utt.prerendered:
-                utt.prerendered = urls
-                events.append(Prerender(self.turn, self.audio_ms, urls))
+            events += self._prerender((url, *utt.prerendered))
         if agreed and top is not None and (utt.committed is None or utt.committed.url != url):
             if utt.committed is not None:
                 self._undo_early(utt.before)
@@ -295,11 +292,18 @@ class Session:
         if ranked:
             events.append(Candidates(self.turn, self.audio_ms, tuple(_candidate(r) for r in ranked)))
             heard = (utt.heard_url,) if utt.heard_url is not None else ()
-            urls = tuple(dict.fromkeys((*heard, *(r.target.url for r in ranked))))[:MAX_PRERENDER]
-            if urls != utt.prerendered:
-                utt.prerendered = urls
-                events.append(Prerender(self.turn, self.audio_ms, urls))
+            events += self._prerender((*heard, *(r.target.url for r in ranked)))
         return self._maybe_commit(events)
+
+    def _prerender(self, urls: tuple[str, ...]) -> list[Event]:
+        """A Prerender of the first ``MAX_PRERENDER`` distinct ``urls``, if they changed."""
+        utt = self._utt
+        assert utt is not None
+        distinct = tuple(dict.fromkeys(urls))[:MAX_PRERENDER]
+        if distinct == utt.prerendered:
+            return []
+        utt.prerendered = distinct
+        return [Prerender(self.turn, self.audio_ms, distinct)]
 
     def _ask_listen(self) -> list[Event]:
         """A ``Transcribe`` request for the shell, every ``listen_every_ms`` while speech goes on
