@@ -80,6 +80,34 @@ def test_spoken_request_navigates_and_highlights(server_url, tmp_path) -> None: 
             browser.close()
 
 
+def test_a_spare_still_loading_is_revealed_and_loads_are_capped(server_url) -> None:  # type: ignore[no-untyped-def]
+    """frames.js on its own: five pages to pre-render start two loads (MAX_LOADING), and a page
+    asked for while its spare is still loading is revealed from it, not loaded again."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(server_url + "static/tour.css")  # any page of the server's origin: frames are same-origin
+            page.set_content('<main id="stage"><iframe id="product" src="about:blank"></iframe></main>')
+            page.add_script_tag(url=server_url + "static/frames.js")
+            result = page.evaluate("""() => new Promise((resolve) => {
+              const stage = document.getElementById("stage");
+              const frames = window.VoicetourFrames(stage, (u) => "/app" + u, (url, prerendered, ready) =>
+                resolve({url, prerendered, ready, revealed, started,
+                         path: document.getElementById("product").contentWindow.location.pathname}), () => {});
+              frames.prerender(["/billing.html", "/team.html", "/settings.html", "/reports.html", "/projects.html"]);
+              const started = stage.querySelectorAll("iframe.spare").length;
+              const revealed = frames.show("/team.html");  // at once: its spare has not loaded yet
+            })""")
+            assert result["started"] == 2, result
+            assert result["revealed"] is True and result["prerendered"] is True and result["ready"] is False, result
+            assert result["url"] == "/team.html" and result["path"] == "/app/team.html", result
+        finally:
+            browser.close()
+
+
 def test_no_microphone_offers_the_text_box(server_url) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 

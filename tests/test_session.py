@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from voicetour.asr.fake import ScriptedRecognizer
 from voicetour.audio.vad import Endpointer
 from voicetour.audio.wav import read_wav
@@ -324,16 +326,26 @@ def test_detach_keeps_an_early_page_and_the_session(grammar_engine) -> None:  # 
     assert [n.url for n in navs] == ["/team.html"] and navs[0].turn == 2
 
 
-def _answering(s: Session, pcm: bytes, answers: list[str | None], delay_frames: int = 2) -> list:  # type: ignore[type-arg]
+def _answering(  # type: ignore[type-arg]
+    s: Session, pcm: bytes, answers: list[str | None] | Callable[[Transcribe], str | None], delay_frames: int = 2
+) -> list:
     """Feed ``pcm`` frame by frame, answering each Transcribe request ``delay_frames`` later with
-    the next of ``answers`` (what a shell does, the listen running beside the frames)."""
+    the next of ``answers`` or what ``answers(request)`` says (what a shell does, the listen
+    running beside the frames)."""
     events: list = []  # type: ignore[type-arg]
     due: list[tuple[int, Transcribe]] = []
-    answers = list(answers)
+    queue = list(answers) if isinstance(answers, list) else []
+
+    def answer(req: Transcribe) -> str | None:
+        if callable(answers):
+            return answers(req)
+        return queue.pop(0) if queue else None
+
     for n, i in enumerate(range(0, len(pcm), FRAME)):
+        out = []
         for req in [req for at, req in due if at == n]:
-            events += s.feed_transcript(req.turn, req.upto_ms, answers.pop(0) if answers else None, n * 20 * MS)
-        out = s.feed_audio(pcm[i : i + FRAME], n * 20 * MS)
+            out += s.feed_transcript(req.turn, req.upto_ms, answer(req), n * 20 * MS)
+        out += s.feed_audio(pcm[i : i + FRAME], n * 20 * MS)
         events += out
         due += [(n + delay_frames, e) for e in out if isinstance(e, Transcribe)]
     return events
@@ -346,7 +358,7 @@ def test_background_listens_name_the_page_before_the_speaker_stops(grammar_engin
     # The grammar never hears the page; two background answers in a row name it.
     s = Session(eng, recognizer=ScriptedRecognizer({}, final="show me new"))
     events = _answering(s, speech(), ["Show me the", "Show me, Billing", "Show me, Billing"])
-    asks = [e for e in events if isinstance(e, Transcribe)]
+    asks = [e for e in events if isinstance(e, Transcribe) and not e.pause]
     ended = next(e for e in events if isinstance(e, SpeechEnded))
     gaps = [b.upto_ms - a.upto_ms for a, b in zip(asks, asks[1:], strict=False)]
     assert len(asks) >= 3 and min(gaps) >= s.config.listen_every_ms
@@ -361,8 +373,8 @@ def test_background_listens_name_the_page_before_the_speaker_stops(grammar_engin
     assert [e.url for e in events if isinstance(e, Navigate)] == ["/billing.html"]
     # One request at a time: a slow answer spaces them out.
     slow = _answering(Session(eng, recognizer=ScriptedRecognizer({}, final="show me new")), speech(), [None] * 9, 15)
-    asks = [e for e in slow if isinstance(e, Transcribe)]
-    assert len(asks) >= 2 and min(b.upto_ms - a.upto_ms for a, b in zip(asks, asks[1:], strict=False)) >= 15 * 20
+    asks = [e for e in slow if isinstance(e, Transcribe) and not e.pause]
+    assert len(asks) >= 2 and min(b.upto_ms - a.upto_ms for a, b in zip(asks, asks[1:], strict=False)) >= 14 * 20
 
 
 def test_background_answers_that_are_declined_or_stale_change_nothing(grammar_engine) -> None:  # type: ignore[no-untyped-def]
@@ -392,3 +404,57 @@ def test_the_grammar_cannot_commit_to_a_page_the_verifier_does_not_hear(grammar_
     baseline = run(Session(eng, recognizer=ScriptedRecognizer({22: "open all the security"},
                                                               final="open all the security")), speech())
     assert [e.url for e in baseline if isinstance(e, Navigate)][0] == "/settings.html"  # without the answers
+
+
+def _last_voiced_ms(grammar_engine) -> int:  # type: ignore[no-untyped-def]
+    events = run(Session(grammar_engine, recognizer=ScriptedRecognizer({}, final="")), speech())
+    return next(e for e in events if isinstance(e, SpeechEnded)).last_voiced_ms
+
+
+def test_the_pause_listen_is_asked_early_and_decides_at_the_short_pause(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    last = _last_voiced_ms(grammar_engine)
+
+    def shell(req: Transcribe) -> str:  # the last words heard while speaking, then in the pause, name billing
+        return "Show me, Billing." if req.pause or req.upto_ms > last - 160 else "Show me"
+
+    for delay in (1, 3):  # the answer in before the 60 ms pause, or after it
+        verifier = _Verifier("Open notifications.")  # the session's own (synchronous) listen: must not run
+        s = Session(dataclasses.replace(grammar_engine, verifier=verifier),
+                    recognizer=ScriptedRecognizer({}, final="show me new"))
+        answered_at: dict[int, int] = {}
+        feed = s.feed_transcript
+
+        def spy(turn: int, upto_ms: int, text: str | None, now: int, feed=feed, s=s, at=answered_at) -> list:  # type: ignore[no-untyped-def,type-arg]
+            at[upto_ms] = s.audio_ms
+            return feed(turn, upto_ms, text, now)
+
+        s.feed_transcript = spy  # type: ignore[method-assign]
+        events = _answering(s, speech(), shell, delay_frames=delay)
+        asks = [e for e in events if isinstance(e, Transcribe)]
+        ask = next(e for e in asks if e.pause)
+        before = asks[asks.index(ask) - 1]  # asked while speaking; one request at a time
+        assert ask.audio_ms == max(last + s.config.prelisten_after_ms, before.audio_ms + (delay - 1) * 20)
+        assert len(ask.pcm) == len(asks[0].pcm) + (ask.upto_ms - asks[0].upto_ms) * 32  # all, the pause so far
+        nav = [e for e in events if isinstance(e, Navigate)]
+        assert [e.url for e in nav] == ["/billing.html"]
+        # Revealed on the 60 ms pause's frame, or when the answer comes in if that is later.
+        assert nav[0].audio_ms == max(last + s.config.listen_after_ms, answered_at[ask.upto_ms])
+        assert answered_at[ask.upto_ms] == (last + 20 if delay == 1 else last + 100)  # both cases happened
+        assert verifier.calls == 0
+
+
+def test_a_pause_listen_nobody_else_agrees_with_is_heard_again(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    last = _last_voiced_ms(grammar_engine)
+    for early in ("Show me the bill", "Open notifications", None):  # cut short, a page nobody else heard, declined
+        verifier = _Verifier("Show me billing.")
+        s = Session(dataclasses.replace(grammar_engine, verifier=verifier),
+                    recognizer=ScriptedRecognizer({}, final="show me new"))
+        events = _answering(s, speech(), lambda req, early=early: early if req.pause else "Show me")  # type: ignore[misc]
+        nav = [e for e in events if isinstance(e, Navigate)]
+        assert [e.url for e in nav] == ["/billing.html"], early
+        assert nav[0].audio_ms == last + s.config.listen_after_ms  # heard again at the short pause
+        assert verifier.calls == 1  # ...once: the endpoint reuses it

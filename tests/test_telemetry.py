@@ -120,7 +120,7 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
         assert "voicetour_voice_to_visible_seconds_count 1.0" in text
         assert 'voicetour_errors_total{code="bad_audio",stage="protocol"} 1.0' in text
         assert "voicetour_turns_total 1.0" in text and "process_cpu_seconds_total" in text
-        assert 'voicetour_listens_total{outcome="answered"}' in text
+        assert 'voicetour_listens_total{outcome="answered",when="speaking"}' in text
         assert ready["session"] in client.get("/trace").json()["sessions"]
         trace = client.get(f"/trace/{ready['session']}").json()
         assert any(e.get("name") == "visible (loaded)" for e in trace["traceEvents"])

@@ -66,10 +66,15 @@ class Transcribe(Event):
     ``upto_ms``) with the engine's verifier, off the session's path, and hand the words back with
     ``Session.feed_transcript(turn, upto_ms, text, now)``. It only makes the session faster (pages
     named while the person is still speaking); the shell may answer ``None`` when the verifier is
-    busy. The session asks again only after an answer."""
+    busy. The session asks again only after an answer.
+
+    ``pause``: asked in a pause, for the pause's own quick listen (``pcm`` is the speech up to the
+    last voiced frame and the silence so far). The session decides that pause on its answer, so a
+    shell must answer it, ``None`` included; without an answer the pause is decided at the endpoint."""
 
     upto_ms: int = 0
     pcm: bytes = field(default=b"", repr=False)
+    pause: bool = False
 
 
 @dataclass(frozen=True, slots=True)

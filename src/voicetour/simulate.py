@@ -130,6 +130,7 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
                 events = answer()
                 done_ns = max(done_ns, ready_ns) + clock.monotonic_ns() - t0
                 record(events, done_ns / 1e6)
+                listens.ask(events, done_ns)
         t0 = clock.monotonic_ns()
         result.recorder.audio((i + 1) * FRAME_MS, t0 - wall0 if realtime else arrival_ns)
         events = session.feed_audio(frame, t0 - wall0 if realtime else max(done_ns, arrival_ns))
@@ -137,11 +138,11 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
         done_ns = max(done_ns, arrival_ns) + (t1 - t0)
         result.cpu_ms += (t1 - t0) / 1e6
         record(events, (t1 - wall0) / 1e6 if realtime else done_ns / 1e6)
-        for ev in events:
-            if isinstance(ev, Transcribe):
-                answered = listens.run(ev, t1 - wall0 if realtime else done_ns)
-                if realtime:  # one thread: the answer goes in at once, late frames catch up
-                    record(answered, (clock.monotonic_ns() - wall0) / 1e6)
+        while events and realtime:  # one thread: answers go in at once, late frames catch up
+            events = listens.ask(events, t1 - wall0)
+            record(events, (clock.monotonic_ns() - wall0) / 1e6)
+        if not realtime:
+            listens.ask(events, done_ns)
     t0 = clock.monotonic_ns()
     events = session.close(t0 - wall0 if realtime else done_ns)
     done_ns += clock.monotonic_ns() - t0
@@ -163,6 +164,14 @@ class _Listens:
         self.engine, self.session, self.realtime = engine, session, realtime
         self.pending: list[tuple[int, Callable[[], list[Event]]]] = []
         self.free_ns = 0
+
+    def ask(self, events: list[Event], asked_ns: int) -> list[Event]:
+        """Run the Transcribe requests among ``events``; with ``realtime``, the answers' events."""
+        answered: list[Event] = []
+        for ev in events:
+            if isinstance(ev, Transcribe):
+                answered += self.run(ev, asked_ns)
+        return answered
 
     def run(self, ev: Transcribe, asked_ns: int) -> list[Event]:
         verifier = self.engine.verifier

@@ -65,6 +65,9 @@ class BrowserTurn:
     """Where v2v_ms went: the commit's audio time − the server's own end of speech (waiting for words)..."""
     paint_ms: float | None = None
     """...and the page's part: the navigate message received → the page painted."""
+    whisper: str | None = None
+    """...and the verifier's work that ended in the 500 ms before the navigate (from the turn's
+    trace), times in ms relative to it: what the decision waited for."""
 
 
 def _mic_file(src: Path, out: Path) -> None:
@@ -139,6 +142,7 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
     nav = next((m for m in navs if m["url"] == expected), None)
     ended = next((m for m in turn_log if m["type"] == "speech_end" and nav and m["turn"] == nav["turn"]), None)
     decided = float(nav["audio_ms"] - ended["last_voiced_ms"]) if nav and ended else None
+    trace = next((m for m in turn_log if m["type"] == "trace" and nav and m["turn"] == nav["turn"]), None)
     if ok and report is not None and capture:
         frames, pcm, total = [], [], 0
         for t, samples in capture:
@@ -156,7 +160,18 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
                        mispredictions,
                        wrong_page_left=not ok and final_url not in (start, None), decided_ms=decided,
                        paint_ms=report.get("delay_ms") if report else None,
-                       turns=len(heard))
+                       turns=len(heard), whisper=_verifier_work(trace["spans"]) if trace else None)
+
+
+def _verifier_work(spans: list[dict[str, Any]]) -> str | None:
+    """The verifier lane's spans that ended in the 500 ms before the first navigate, relative to it."""
+    nav = next((s for s in spans if s["name"].startswith("navigate")), None)
+    if nav is None:
+        return None
+    t = nav["start_ms"]
+    work = [s for s in spans if s["lane"] == "verifier" and t - 500 <= s["end_ms"] <= t + 1]
+    return "; ".join(f"{s['name']} {s['start_ms'] - t:+.0f}..{s['end_ms'] - t:+.0f}: {s['detail']}"
+                     for s in work) or None
 
 
 def run_browser(site: Site, items: list[corpus_mod.Item], folder: Path, base: str,
@@ -228,10 +243,12 @@ def browser_bench(site: Site, out: Path, quick: bool, corpus_dir: Path | None = 
         f"| accuracy | {result['accuracy']} |", f"| mispredictions | {result['mispredictions']} |",
         f"| wrong page left standing | {result['wrong_page_left_standing']} |", "",
         "Slowest turns: `decided` is the commit's audio time after the server's end of speech (waiting",
-        "for words), `paint` the page's part (navigate received → painted); the rest is compute and transport.",
-        "", "| file | said | voice-to-visible | decided | paint | pre-rendered |",
-        "| --- | --- | --- | --- | --- | --- |",
-        *[f"| {r['file']} | {r['text']} | {r['v2v_ms']} | {r['decided_ms']} | {r['paint_ms']} | {r['prerendered']} |"
+        "for words), `paint` the page's part (navigate received → painted); the rest is compute and transport;",
+        "`whisper` is the verifier's work that ended in the 500 ms before the navigate (ms relative to it).",
+        "", "| file | said | voice-to-visible | decided | paint | pre-rendered | whisper |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *[f"| {r['file']} | {r['text']} | {r['v2v_ms']} | {r['decided_ms']} | {r['paint_ms']} | {r['prerendered']} "
+          f"| {r['whisper'] or ''} |"
           for r in sorted((r for r in result["rows"] if r["v2v_ms"] is not None), key=lambda r: -r["v2v_ms"])[:5]],
         ""])
     md.write_text((md.read_text() if md.exists() else "# voicetour bench\n") + section)

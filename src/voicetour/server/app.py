@@ -142,7 +142,8 @@ class SessionSocket:
                 self.metrics.errors.labels("listen", "internal").inc()
                 log.exception("session %s: background listen failed", self.recorder.name)
                 text = None
-            self.metrics.listens.labels("declined" if text is None else "answered").inc()
+            when = "pause" if request.pause else "speaking"
+            self.metrics.listens.labels(when, "declined" if text is None else "answered").inc()
             self.inbox.append(Heard(request, text, start, clock.monotonic_ns()))
             self.wakeup.set()
 
@@ -259,8 +260,9 @@ class SessionSocket:
             if isinstance(item, Heard):
                 events = await self.work(self.session.feed_transcript, item.request.turn, item.request.upto_ms,
                                          item.text, clock.monotonic_ns())
+                text = item.text if item.text is not None else "(declined: the verifier was busy)"
                 span = Span(item.request.turn, item.request.audio_ms, "listen", item.start_ns, item.end_ns,
-                            item.text if item.text is not None else "(declined: the verifier was busy)")
+                            ("in the pause: " if item.request.pause else "") + text)
                 await self.send_events([span, *events], clock.monotonic_ns())
             elif isinstance(item, tuple):
                 chunks = [item]

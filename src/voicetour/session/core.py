@@ -63,8 +63,12 @@ MAX_PRERENDER = 5
 class SessionConfig:
     vad: VadConfig = field(default_factory=VadConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    prelisten_after_ms: int = 20
+    """In a pause, ask the shell for the verifier's quick listen (a ``Transcribe`` of the speech
+    so far) after this much silence, so that its answer is in by ``listen_after_ms``."""
     listen_after_ms: int = 60
-    """Ask the verifier (its quick listen) after this much silence inside an utterance."""
+    """Act on the verifier's quick listen after this much silence inside an utterance (when the
+    shell's answer is not in yet, as soon as it is)."""
     verify_after_ms: int = 80
     """...and, when that named nothing, give it its careful listen after this much; commands
     (which cannot be taken back) are carried out here, not at the quick listen. 80 ms against
@@ -148,16 +152,34 @@ class Session:
         A page they name is pre-rendered first; it is revealed when two answers in a row name it,
         or one does and the grammar's partial agrees. While they name a page, the grammar cannot
         commit to another one. Answers for an utterance that is over, or that the pause's own
-        listen has already decided, are dropped."""
+        listen has already decided, are dropped.
+
+        An answer to a request made in a pause is the quick listen of that pause: kept for it (see
+        ``prelisten_after_ms``), and acted on at once if the pause has already reached
+        ``listen_after_ms`` and was waiting for it."""
         if self.closed:
             raise UsageError("feed_transcript() after close()")
         utt = self._utt
         if utt is None or turn != self.turn or utt.asked != upto_ms:
             return []
         utt.asked = None
+        self._sync(now)
+        if utt.asked_in_pause is not None:
+            if text is not None and utt.asked_in_pause == utt.last_voiced_ms:
+                utt.prelistened = (utt.last_voiced_ms, text)
+            utt.asked_in_pause = None
+            events = []
+        else:
+            events = self._heard(utt, text)
+        events += self._after_wait()
+        if self._utt is utt:
+            events += self._ask_listen()  # the pause's own listen, if it waited for this one
+        return events + self._take_spans()
+
+    def _heard(self, utt: _Utterance, text: str | None) -> list[Event]:
+        """A background answer (words heard while the person spoke): prerender, maybe reveal."""
         if text is None or utt.control is not None or utt.verified == utt.last_voiced_ms:
             return []
-        self._sync(now)
         t0 = self._t()
         verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
         self._span("rank", t0, text)
@@ -172,7 +194,21 @@ class Session:
                 self._undo_early(utt.before)
             utt.committed = top.target
             events += self._go(top.target, early=True)
-        return events + self._take_spans()
+        return events
+
+    def _after_wait(self) -> list[Event]:
+        """The pause's listens, if they were put off because a request was out (see ``_frame``)."""
+        utt = self._utt
+        if utt is None or not utt.waiting or utt.asked is not None:
+            return []
+        utt.waiting = False
+        silence = self.endpointer.silence_ms
+        events: list[Event] = []
+        if silence >= self.config.listen_after_ms:
+            events += self._verify_early(careful=False)
+        if silence >= self.config.verify_after_ms:
+            events += self._verify_early(careful=True)
+        return events
 
     def next_deadline(self) -> int | None:
         """When the shell must call tick() if no audio arrives (ns), or None."""
@@ -262,14 +298,18 @@ class Session:
         utt = self._utt
         if voiced:
             utt.last_voiced_ms = self.audio_ms
+            utt.waiting = False
         utt.audio += frame
         utt.partial = self.recognizer.feed(frame)
         events += self._after_partial()
-        events += self._ask_listen()
-        if transition != "end" and self.endpointer.silence_ms == self.config.listen_after_ms:
-            events += self._verify_early(careful=False)
-        if transition != "end" and self.endpointer.silence_ms == self.config.verify_after_ms:
-            events += self._verify_early(careful=True)
+        if transition != "end":
+            events += self._ask_listen()
+        silence = self.endpointer.silence_ms
+        if transition != "end" and silence in (self.config.listen_after_ms, self.config.verify_after_ms):
+            if utt.asked_in_pause == utt.last_voiced_ms:  # this pause's quick listen is on its way
+                utt.waiting = True
+            else:
+                events += self._verify_early(careful=silence == self.config.verify_after_ms)
         if transition == "end":
             events += self._end_utterance()
         return events
@@ -306,14 +346,25 @@ class Session:
         return [Prerender(self.turn, self.audio_ms, distinct)]
 
     def _ask_listen(self) -> list[Event]:
-        """A ``Transcribe`` request for the shell, every ``listen_every_ms`` while speech goes on
-        (not in silence: the pause's own listen should find the shared model free), one at a time."""
+        """A ``Transcribe`` request for the shell, one at a time: every ``listen_every_ms`` while
+        speech goes on, and once per pause, ``prelisten_after_ms`` into it (its quick listen)."""
         utt = self._utt
         assert utt is not None
         cfg = self.config
+        if self.engine.verifier is None or utt.asked is not None or utt.control is not None:
+            return []
+        silence = self.endpointer.silence_ms
+        if silence > 0:
+            if (
+                not cfg.prelisten_after_ms or silence < cfg.prelisten_after_ms
+                or silence >= cfg.listen_after_ms
+                or (utt.prelistened is not None and utt.prelistened[0] == utt.last_voiced_ms)
+            ):
+                return []
+            utt.asked, utt.asked_in_pause = self.audio_ms, utt.last_voiced_ms
+            return [Transcribe(self.turn, self.audio_ms, upto_ms=self.audio_ms, pcm=utt.speech(), pause=True)]
         if (
-            self.engine.verifier is None or not cfg.listen_every_ms or utt.asked is not None
-            or utt.control is not None or self.endpointer.silence_ms > 0
+            not cfg.listen_every_ms
             or self.audio_ms - utt.start_ms < cfg.listen_first_ms
             or self.audio_ms - utt.asked_at < cfg.listen_every_ms
         ):
@@ -442,12 +493,24 @@ class Session:
         cached = utt.listened.get(thorough)
         if cached is not None and cached[0] == utt.last_voiced_ms:
             return cached[1]
+        early = utt.prelistened
+        if not thorough and early is not None and early[0] == utt.last_voiced_ms and self._trusted_early(utt, early[1]):
+            return early[1]
         assert self.engine.verifier is not None
         t0 = self._t()
         text = self.engine.verifier.transcribe(utt.speech(), thorough=thorough)
         self._span("verify", t0, ("thorough: " if thorough else "") + text)
         utt.listened[thorough] = (utt.last_voiced_ms, text)
         return text
+
+    def _trusted_early(self, utt: _Utterance, text: str) -> bool:
+        """Whether the pause's early listen can stand for its quick listen: it names a control
+        word, or a page that the grammar or the words heard while speaking also name. Otherwise
+        (its last word cut short: "show me the Dash"; misheard: "open the Addings") it is redone."""
+        if control_of(text) is not None:
+            return True
+        verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
+        return verdict == "accept" and top is not None and top.target.url in (utt.heard_url, utt.top_url)
 
     # -- decisions ------------------------------------------------------------------------
 
@@ -573,6 +636,14 @@ class _Utterance:
     asked: int | None = None
     """``upto_ms`` of the Transcribe request awaiting its answer."""
     asked_at: int = 0
+    asked_in_pause: int | None = None
+    """``last_voiced_ms`` of the pause whose quick listen the awaited request is (None: asked
+    while speech went on)."""
+    prelistened: tuple[int, str] | None = None
+    """(last_voiced_ms, transcript) of the pause's early quick listen, on a shorter tail (see
+    ``SessionConfig.prelisten_after_ms``): used if ``Session._trusted_early``, heard again if not."""
+    waiting: bool = False
+    """The pause's listens are put off until the awaited answer is in."""
     heard_url: str | None = None
     """The page the latest background transcription named (None: none)."""
 

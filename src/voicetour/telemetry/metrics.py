@@ -44,9 +44,9 @@ class Metrics:
                                       "Early navigations the final words contradicted.", registry=r)
         self.reveals = Counter("voicetour_reveals_total", "Pages shown after an action, by how: from a "
                                "pre-rendered frame or loaded.", ["how"], registry=r)
-        self.listens = Counter("voicetour_listens_total", "Background transcriptions asked for while people "
-                               "speak, by outcome: answered, or declined because the verifier was busy "
-                               "(saturation).", ["outcome"], registry=r)
+        self.listens = Counter("voicetour_listens_total", "Background transcriptions, by when they were asked "
+                               "(speaking, or early in a pause) and outcome: answered, or declined because "
+                               "the verifier was busy (saturation).", ["when", "outcome"], registry=r)
         self.errors = Counter("voicetour_errors_total", "Errors by stage and code.", ["stage", "code"], registry=r)
         self.busy = Counter("voicetour_busy_seconds_total", "Core processing time by stage (utilization: rate).",
                             ["stage"], registry=r)

@@ -22,6 +22,9 @@
     function pathOf(frame) {
       try { return frame.contentWindow.location.pathname + frame.contentWindow.location.search; } catch (e) { return null; }
     }
+    function isBlank(frame) {
+      try { return frame.contentWindow.location.href === "about:blank"; } catch (e) { return false; }
+    }
     function sameTarget(frame, url) {
       const want = new URL(toFrameUrl(url), location.href);
       return pathOf(frame) === want.pathname + want.search;
@@ -36,9 +39,11 @@
       const entry = { frame, loaded: false, loadedAt: 0, usedAt: performance.now() };
       frame.addEventListener("load", () => onLoad(frame));
       spares.set(url, entry);
-      stage.appendChild(frame);
       loading += 1;
+      // The address before the frame joins the page: a frame inserted without one fires a "load"
+      // for its empty document at once, which marked the spare loaded while its page was not.
       frame.src = toFrameUrl(url);
+      stage.appendChild(frame);
       return entry;
     }
 
@@ -62,6 +67,7 @@
         }
         return;
       }
+      if (isBlank(frame)) return;  // an empty document, not the page it was asked for
       for (const [url, entry] of spares) {
         if (entry.frame === frame && !entry.loaded) {
           entry.loaded = true;
