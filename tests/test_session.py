@@ -458,3 +458,33 @@ def test_a_pause_listen_nobody_else_agrees_with_is_heard_again(grammar_engine) -
         assert [e.url for e in nav] == ["/billing.html"], early
         assert nav[0].audio_ms == last + s.config.listen_after_ms  # heard again at the short pause
         assert verifier.calls == 1  # ...once: the endpoint reuses it
+
+
+
+class _ShortClipVerifier(_Verifier):
+    """Whisper on a noise clip: 'Go back.'; on the whole request: 'Show me billing.'"""
+
+    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+        self.calls += 1
+        return "Go back." if len(pcm) < 32 * 700 else "Show me billing."
+
+
+def test_a_clip_too_short_to_be_speech_is_not_decided_at_its_pause(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from voicetour.session.core import MIN_PAUSE_SPEECH_MS
+
+    request = read_wav(SPEECH / "piper-00.wav")
+    probe = Endpointer(SessionConfig().vad)
+    first = next(i for i in range(0, len(request), FRAME) if probe.voiced(request[i : i + FRAME]))
+    clip = request[first : first + 6 * FRAME]  # 120 ms of voice, then a pause, then the request
+    assert 6 * 20 < MIN_PAUSE_SPEECH_MS
+    verifier = _ShortClipVerifier("")
+    s = Session(dataclasses.replace(grammar_engine, verifier=verifier), recognizer=ScriptedRecognizer({}, final=""))
+    pcm = b"\x00" * 32 * 300 + clip + b"\x00" * 32 * 200 + request[first - 2 * FRAME :] + b"\x00" * 32 * 800
+    events = _answering(s, pcm, lambda req: verifier.transcribe(req.pcm))
+    assert not [e for e in events if isinstance(e, Back) or (isinstance(e, Say) and "previous" in e.text)]
+    assert not [e for e in events if isinstance(e, Transcribe) and e.pause and e.upto_ms < 300 + 120 + 200]
+    nav = [e for e in events if isinstance(e, Navigate)]
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    assert [e.url for e in nav] == ["/billing.html"] and nav[0].audio_ms < ended.audio_ms  # at a pause, not the end

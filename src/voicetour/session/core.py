@@ -298,6 +298,7 @@ class Session:
         utt = self._utt
         if voiced:
             utt.last_voiced_ms = self.audio_ms
+            utt.voiced_ms += FRAME_MS
             utt.waiting = False
         utt.audio += frame
         utt.partial = self.recognizer.feed(frame)
@@ -356,7 +357,7 @@ class Session:
         silence = self.endpointer.silence_ms
         if silence > 0:
             if (
-                not cfg.prelisten_after_ms or silence < cfg.prelisten_after_ms
+                utt.voiced_ms < MIN_PAUSE_SPEECH_MS or not cfg.prelisten_after_ms or silence < cfg.prelisten_after_ms
                 or silence >= cfg.listen_after_ms
                 or (utt.prelistened is not None and utt.prelistened[0] == utt.last_voiced_ms)
             ):
@@ -421,7 +422,7 @@ class Session:
         Its decision stands against the grammar's later partials until more speech arrives."""
         utt = self._utt
         assert utt is not None
-        if self.engine.verifier is None:
+        if self.engine.verifier is None or utt.voiced_ms < MIN_PAUSE_SPEECH_MS:
             return []
         if utt.committed is None and confident(utt.ranked, self.config.policy) is not None:
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
@@ -612,6 +613,11 @@ def _candidate(r: Ranked) -> Candidate:
 SPEECH_TAIL_MS = 200
 """Audio kept after the last voiced frame when the verifier listens."""
 
+MIN_PAUSE_SPEECH_MS = 200
+"""Voiced audio an utterance needs before a pause is decided on: whisper makes words of a short
+clip of noise ("Go back." from 100 ms of a 20 dB room at the start of "how do I invite a
+teammate", which then carried out the command and blocked the request until the endpoint)."""
+
 
 @dataclass
 class _Utterance:
@@ -624,6 +630,8 @@ class _Utterance:
     top_since_ms: int = 0
     prerendered: tuple[str, ...] = ()
     last_voiced_ms: int = 0
+    voiced_ms: int = 0
+    """Voiced audio so far (the pre-roll's not counted)."""
     start_ms: int = 0
     """Audio time of the first sample in ``audio`` (the pre-roll included)."""
     audio: bytearray = field(default_factory=bytearray)
