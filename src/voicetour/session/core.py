@@ -506,9 +506,11 @@ class Session:
 
     def _trusted_early(self, utt: _Utterance, text: str) -> bool:
         """Whether the pause's early listen can stand for its quick listen: it names a control
-        word, or a page that the grammar or the words heard while speaking also name. Otherwise
-        (its last word cut short: "show me the Dash"; misheard: "open the Addings") it is redone."""
-        if control_of(text) is not None:
+        word; or a page in the product's own words, as surely as the grammar must to commit early
+        (``confident``); or a page the grammar or the words heard while speaking also name.
+        Otherwise (its last word cut short: "show me the Dash"; misheard: "open the Addings",
+        half of "add webhook" at 0.67) it is redone."""
+        if control_of(text) is not None or confident(self.engine.ranker.rank(text), self.config.policy):
             return True
         verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
         return verdict == "accept" and top is not None and top.target.url in (utt.heard_url, utt.top_url)
