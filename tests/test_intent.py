@@ -64,3 +64,9 @@ def test_fuzzy_matching_is_for_free_transcripts_and_careful(engine) -> None:  # 
     assert r.rank("show me building", fuzzy=True)[0].target.page_id == "billing"
     assert r.rank("where am i in voices", fuzzy=True)[0].target.page_id == "billing"
     assert r.rank("we won for getting last night", fuzzy=True) == []  # getting is not settings
+
+
+def test_short_unknown_words_are_not_guessed(site) -> None:  # type: ignore[no-untyped-def]
+    ranker = Ranker(targets_of(site))
+    assert ranker.rank("Star", fuzzy=True) == []  # whisper's "stop", not "start" (the dashboard)
+    assert ranker.rank("show me building", fuzzy=True)[0].target.url == "/billing.html"
