@@ -156,7 +156,8 @@ class Session:
 
         An answer to a request made in a pause is the quick listen of that pause: kept for it (see
         ``prelisten_after_ms``), and acted on at once if the pause has already reached
-        ``listen_after_ms`` and was waiting for it."""
+        ``listen_after_ms`` and was waiting for it. So is an answer asked for at the last voiced
+        frame, if it can be trusted (``_trusted_early``): no need to ask again."""
         if self.closed:
             raise UsageError("feed_transcript() after close()")
         utt = self._utt
@@ -170,6 +171,8 @@ class Session:
             utt.asked_in_pause = None
             events = []
         else:
+            if text is not None and upto_ms >= utt.last_voiced_ms and self._trusted_early(utt, text):
+                utt.prelistened = (utt.last_voiced_ms, text)  # all the speech there is: the pause's too
             events = self._heard(utt, text)
         events += self._after_wait()
         if self._utt is utt:
