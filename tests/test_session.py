@@ -449,15 +449,16 @@ def test_words_heard_up_to_the_last_voiced_frame_serve_as_the_pause_listen(gramm
     import dataclasses
 
     last = _last_voiced_ms(grammar_engine)
-    verifier = _Verifier("Open notifications.")
-    s = Session(dataclasses.replace(grammar_engine, verifier=verifier), recognizer=ScriptedRecognizer({}, final=""))
-    # Asked at the last voiced frame, answered in the pause: all the speech there is, no need to ask again.
-    events = _answering(s, speech(), lambda req: "Show me, Billing." if req.upto_ms >= last else "Show me")
-    asks = [e for e in events if isinstance(e, Transcribe)]
-    assert asks[-1].upto_ms == last and not [e for e in asks if e.pause]
-    nav = [e for e in events if isinstance(e, Navigate)]
-    assert [e.url for e in nav] == ["/billing.html"] and nav[0].audio_ms == last + s.config.listen_after_ms
-    assert verifier.calls == 0
+    for delay, revealed in ((1, last + 60), (5, last + 80)):  # answered early in the pause, or after 60 ms
+        verifier = _Verifier("Open notifications.")  # the session's own listen: must not run
+        s = Session(dataclasses.replace(grammar_engine, verifier=verifier), recognizer=ScriptedRecognizer({}, final=""))
+        # Asked at the last voiced frame, answered in the pause: all the speech there is, no need to ask again.
+        events = _answering(s, speech(), lambda req: "Show me, Billing." if req.upto_ms >= last else "Show me", delay)
+        asks = [e for e in events if isinstance(e, Transcribe)]
+        assert asks[-1].upto_ms == last and not [e for e in asks if e.pause]
+        nav = [e for e in events if isinstance(e, Navigate)]
+        assert [e.url for e in nav] == ["/billing.html"] and nav[0].audio_ms == revealed
+        assert verifier.calls == 0
 
 
 def test_a_pause_listen_nobody_else_agrees_with_is_heard_again(grammar_engine) -> None:  # type: ignore[no-untyped-def]

@@ -69,8 +69,10 @@ class Transcribe(Event):
     busy. The session asks again only after an answer.
 
     ``pause``: asked in a pause, for the pause's own quick listen (``pcm`` is the speech up to the
-    last voiced frame and the silence so far). The session decides that pause on its answer, so a
-    shell must answer it, ``None`` included; without an answer the pause is decided at the endpoint."""
+    last voiced frame and the silence so far). The session decides a pause on the answer to a
+    request that covers all its speech (this one, or one asked at the last voiced frame), so a shell
+    must answer every request, ``None`` included; without an answer the pause is decided at the
+    endpoint."""
 
     upto_ms: int = 0
     pcm: bytes = field(default=b"", repr=False)

@@ -310,8 +310,8 @@ class Session:
             events += self._ask_listen()
         silence = self.endpointer.silence_ms
         if transition != "end" and silence in (self.config.listen_after_ms, self.config.verify_after_ms):
-            if utt.asked_in_pause == utt.last_voiced_ms:  # this pause's quick listen is on its way
-                utt.waiting = True
+            if utt.asked is not None and utt.asked >= utt.last_voiced_ms:
+                utt.waiting = True  # words for all the speech there is are on their way: this pause's listen
             else:
                 events += self._verify_early(careful=silence == self.config.verify_after_ms)
         if transition == "end":
