@@ -506,3 +506,16 @@ def test_a_clip_too_short_to_be_speech_is_not_decided_at_its_pause(grammar_engin
     nav = [e for e in events if isinstance(e, Navigate)]
     ended = next(e for e in events if isinstance(e, SpeechEnded))
     assert [e.url for e in nav] == ["/billing.html"] and nav[0].audio_ms < ended.audio_ms  # at a pause, not the end
+
+
+def test_a_declined_pause_listen_is_not_asked_again_in_that_pause(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    verifier = _Verifier("Show me billing.")
+    s = Session(dataclasses.replace(grammar_engine, verifier=verifier), recognizer=ScriptedRecognizer({}, final=""))
+    events = _answering(s, speech(), lambda req: None, delay_frames=1)  # declined: the model is busy
+    pause_asks = [e for e in events if isinstance(e, Transcribe) and e.pause]
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    assert len([a for a in pause_asks if a.upto_ms > ended.last_voiced_ms]) == 1
+    nav = [e for e in events if isinstance(e, Navigate)]  # ...and the session listened itself at 60 ms
+    assert [e.url for e in nav] == ["/billing.html"] and nav[0].audio_ms == ended.last_voiced_ms + 60

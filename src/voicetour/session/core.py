@@ -361,11 +361,12 @@ class Session:
         if silence > 0:
             if (
                 utt.voiced_ms < MIN_PAUSE_SPEECH_MS or not cfg.prelisten_after_ms or silence < cfg.prelisten_after_ms
-                or silence >= cfg.listen_after_ms
+                or silence >= cfg.listen_after_ms or utt.pause_asked == utt.last_voiced_ms
                 or (utt.prelistened is not None and utt.prelistened[0] == utt.last_voiced_ms)
             ):
-                return []
+                return []  # once per pause: a declined one is not asked again (busy-looping on a busy model)
             utt.asked, utt.asked_in_pause = self.audio_ms, utt.last_voiced_ms
+            utt.pause_asked = utt.last_voiced_ms
             return [Transcribe(self.turn, self.audio_ms, upto_ms=self.audio_ms, pcm=utt.speech(), pause=True)]
         if (
             not cfg.listen_every_ms
@@ -652,6 +653,8 @@ class _Utterance:
     asked_in_pause: int | None = None
     """``last_voiced_ms`` of the pause whose quick listen the awaited request is (None: asked
     while speech went on)."""
+    pause_asked: int | None = None
+    """``last_voiced_ms`` of the last pause asked about (answered or declined)."""
     prelistened: tuple[int, str] | None = None
     """(last_voiced_ms, transcript) of the pause's early quick listen, on a shorter tail (see
     ``SessionConfig.prelisten_after_ms``): used if ``Session._trusted_early``, heard again if not."""
