@@ -306,16 +306,15 @@ class Session:
         utt.audio += frame
         utt.partial = self.recognizer.feed(frame)
         events += self._after_partial()
-        if transition != "end":
-            events += self._ask_listen()
+        if transition == "end":
+            return events + self._end_utterance()
+        events += self._ask_listen()
         silence = self.endpointer.silence_ms
-        if transition != "end" and silence in (self.config.listen_after_ms, self.config.verify_after_ms):
+        if silence in (self.config.listen_after_ms, self.config.verify_after_ms):
             if utt.asked is not None and utt.asked >= utt.last_voiced_ms:
                 utt.waiting = True  # words for all the speech there is are on their way: this pause's listen
             else:
                 events += self._verify_early(careful=silence == self.config.verify_after_ms)
-        if transition == "end":
-            events += self._end_utterance()
         return events
 
     def _after_partial(self) -> list[Event]:
