@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voicetour.asr.fake import ScriptedRecognizer
+from voicetour.asr.fake import ScriptedRecognizer, ScriptedVerifier, answer_requests
 from voicetour.audio.vad import Endpointer
 from voicetour.audio.wav import read_wav
 from voicetour.events import (
@@ -21,7 +21,8 @@ from voicetour.events import (
     SpeechStarted,
     Transcribe,
 )
-from voicetour.session.core import Session, SessionConfig
+from voicetour.session import Session, SessionConfig
+from voicetour.session.listening import ListenConfig
 
 from .conftest import SPEECH
 
@@ -30,9 +31,13 @@ MS = 1_000_000
 
 
 def run(session: Session, pcm: bytes, start_ns: int = 0) -> list:  # type: ignore[type-arg]
+    """Feed ``pcm`` frame by frame; the session's quick and careful listens are answered at once
+    by its engine's verifier, background ones never."""
     events = []
     for i in range(0, len(pcm), FRAME):
-        events += session.feed_audio(pcm[i : i + FRAME], start_ns + (i // FRAME) * 20 * MS)
+        now = start_ns + (i // FRAME) * 20 * MS
+        out = session.feed_audio(pcm[i : i + FRAME], now)
+        events += answer_requests(session.feed_transcript, out, session.engine.verifier, now)
     return events
 
 
@@ -121,21 +126,25 @@ def test_stalled_audio_closes_the_utterance_at_the_deadline(grammar_engine) -> N
 
 
 def test_same_events_whole_frame_by_frame_and_odd_splits(engine) -> None:  # type: ignore[no-untyped-def]
-    """Real recognizer: chunking must not change anything."""
+    """Real recognizer and real whisper: chunking must not change anything. The session's quick
+    and careful listens are answered after each chunk, whatever its size (the session holds the
+    rest of the chunk until then); background listens are never answered here, since when their
+    answers arrive is up to the shell."""
     pcm = read_wav(SPEECH / "piper-02.wav") + b"\x00" * 32 * 800
 
     def events_for(chunks: list[bytes]) -> list:  # type: ignore[type-arg]
         s = Session(engine)
         out = []
         for i, c in enumerate(chunks):
-            out += s.feed_audio(c, i)
-        return out + s.close(10**12)
+            out += answer_requests(s.feed_transcript, s.feed_audio(c, i), engine.verifier, i)
+        return out + answer_requests(s.feed_transcript, s.close(10**12), engine.verifier, 10**12)
 
     whole = events_for([pcm])
     frames = events_for([pcm[i : i + FRAME] for i in range(0, len(pcm), FRAME)])
     odd = events_for([pcm[i : i + 333] for i in range(0, len(pcm), 333)])
     assert whole == frames == odd
     assert any(isinstance(e, Navigate) and e.url == "/team.html" for e in whole)
+    assert any(isinstance(e, Transcribe) and not e.may_decline for e in whole)  # the answers were used
 
 
 def test_later_words_correct_an_early_guess_before_the_endpoint(grammar_engine) -> None:  # type: ignore[no-untyped-def]
@@ -151,15 +160,10 @@ def test_later_words_correct_an_early_guess_before_the_endpoint(grammar_engine) 
     assert s.url == "/index.html"  # the wrong page left no trace in the history
 
 
-class _Verifier:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.calls = 0
-
+class _Verifier(ScriptedVerifier):
     def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
-        self.calls += 1
         assert len(pcm) > 32 * 500  # the whole utterance, pre-roll included
-        return self.text
+        return super().transcribe(pcm, thorough)
 
 
 def test_verifier_corrects_and_rescues(grammar_engine) -> None:  # type: ignore[no-untyped-def]
@@ -207,7 +211,7 @@ def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> No
     nav = next(e for e in events if isinstance(e, Navigate))
     ended = next(e for e in events if isinstance(e, SpeechEnded))
     assert nav.url == "/notifications.html"
-    assert nav.audio_ms == ended.last_voiced_ms + s.config.listen_after_ms  # the quick listen, at the short pause
+    assert nav.audio_ms == ended.last_voiced_ms + s.config.listen.quick_ms  # the quick listen, at the short pause
     assert verifier.calls == 1  # the endpoint reuses the transcript: nothing was said after it
 
 
@@ -228,7 +232,7 @@ def test_careful_listen_only_when_nothing_matched(grammar_engine) -> None:  # ty
     # Done at the first pause, not at the endpoint, and not repeated there.
     nav = next(e for e in events if isinstance(e, Navigate))
     ended = next(e for e in events if isinstance(e, SpeechEnded))
-    assert nav.audio_ms == ended.last_voiced_ms + s.config.verify_after_ms and verifier.calls == 2
+    assert nav.audio_ms == ended.last_voiced_ms + s.config.listen.careful_ms and verifier.calls == 2
     calls = verifier.calls
     run(Session(eng, recognizer=ScriptedRecognizer({25: "open notifications"}, final="open notifications")), speech())
     assert verifier.calls == calls + 1  # the grammar matched: no careful listen
@@ -266,7 +270,7 @@ def test_command_acts_at_the_first_pause_and_overrides_an_early_page(grammar_eng
     kinds = [type(e).__name__ for e in events if isinstance(e, Navigate | Cancel | Scroll)]
     assert kinds == ["Navigate", "Cancel", "Scroll"]
     scroll = next(e for e in events if isinstance(e, Scroll))
-    assert scroll.direction == "down" and scroll.audio_ms == ended.last_voiced_ms + s.config.verify_after_ms
+    assert scroll.direction == "down" and scroll.audio_ms == ended.last_voiced_ms + s.config.listen.careful_ms
     assert s.url == "/index.html" and s.mispredictions == 1
     # Done once, not again at the endpoint; the turn still ends with 'listening'.
     assert sum(isinstance(e, Scroll) for e in events) == 1
@@ -284,7 +288,7 @@ def test_lone_grammar_command_loses_to_a_longer_sentence(grammar_engine) -> None
 
 def test_candidates_and_prerender_follow_each_partial(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     from voicetour.events import Candidates, Prerender
-    from voicetour.session.core import MAX_PRERENDER
+    MAX_PRERENDER = SessionConfig().max_prerender  # noqa: N806
 
     rec = ScriptedRecognizer({25: "show me", 30: "show me the", 40: "show me billing"}, final="show me billing")
     events = run(Session(grammar_engine, recognizer=rec), speech())
@@ -315,7 +319,7 @@ def test_detach_keeps_an_early_page_and_the_session(grammar_engine) -> None:  # 
     while not any(isinstance(e, Navigate) for e in events):
         events += s.feed_audio(pcm[i : i + FRAME], i // FRAME * 20 * MS)
         i += FRAME
-    assert s._utt is not None  # still speaking when the page changed
+    assert s.current is not None  # still speaking when the page changed
     tail = s.detach(i // FRAME * 20 * MS)
     assert [type(e).__name__ for e in tail] == ["SpeechEnded", "Final", "Say", "State"]
     assert isinstance(tail[-1], State) and tail[-1].state == "listening" and s.url == "/billing.html"
@@ -342,12 +346,15 @@ def _answering(  # type: ignore[type-arg]
         return queue.pop(0) if queue else None
 
     for n, i in enumerate(range(0, len(pcm), FRAME)):
+        now = n * 20 * MS
         out = []
         for req in [req for at, req in due if at == n]:
-            out += s.feed_transcript(req.turn, req.upto_ms, answer(req), n * 20 * MS)
-        out += s.feed_audio(pcm[i : i + FRAME], n * 20 * MS)
+            out += s.feed_transcript(req, answer(req), now)
+        out += s.feed_audio(pcm[i : i + FRAME], now)
+        # The session's own quick and careful listens: answered at once by its engine's verifier.
+        out = answer_requests(s.feed_transcript, out, s.engine.verifier, now)
         events += out
-        due += [(n + delay_frames, e) for e in out if isinstance(e, Transcribe)]
+        due += [(n + delay_frames, e) for e in out if isinstance(e, Transcribe) and e.may_decline]
     return events
 
 
@@ -358,11 +365,11 @@ def test_background_listens_name_the_page_before_the_speaker_stops(grammar_engin
     # The grammar never hears the page; two background answers in a row name it.
     s = Session(eng, recognizer=ScriptedRecognizer({}, final="show me new"))
     events = _answering(s, speech(), ["Show me the", "Show me, Billing", "Show me, Billing"])
-    asks = [e for e in events if isinstance(e, Transcribe) and not e.pause]
+    asks = [e for e in events if isinstance(e, Transcribe) and e.kind == "speaking"]
     ended = next(e for e in events if isinstance(e, SpeechEnded))
     gaps = [b.upto_ms - a.upto_ms for a, b in zip(asks, asks[1:], strict=False)]
-    assert len(asks) >= 3 and min(gaps) >= s.config.listen_every_ms
-    assert asks[0].upto_ms - SessionConfig().listen_first_ms >= 0 and asks[-1].upto_ms <= ended.audio_ms
+    assert len(asks) >= 3 and min(gaps) >= s.config.listen.every_ms
+    assert asks[0].upto_ms - SessionConfig().listen.first_ms >= 0 and asks[-1].upto_ms <= ended.audio_ms
     assert all(len(a.pcm) > 0 for a in asks)
     pre = next(e for e in events if isinstance(e, Prerender))
     nav = next(e for e in events if isinstance(e, Navigate))
@@ -373,7 +380,7 @@ def test_background_listens_name_the_page_before_the_speaker_stops(grammar_engin
     assert [e.url for e in events if isinstance(e, Navigate)] == ["/billing.html"]
     # One request at a time: a slow answer spaces them out.
     slow = _answering(Session(eng, recognizer=ScriptedRecognizer({}, final="show me new")), speech(), [None] * 9, 15)
-    asks = [e for e in slow if isinstance(e, Transcribe) and not e.pause]
+    asks = [e for e in slow if isinstance(e, Transcribe) and e.kind == "speaking"]
     assert len(asks) >= 2 and min(b.upto_ms - a.upto_ms for a, b in zip(asks, asks[1:], strict=False)) >= 14 * 20
 
 
@@ -387,8 +394,8 @@ def test_background_answers_that_are_declined_or_stale_change_nothing(grammar_en
     assert len(asks) >= 3  # a declined answer lets the session ask again
     assert not [e for e in events if isinstance(e, Navigate | Prerender)]
     # An answer for a turn that is over is dropped.
-    assert s.feed_transcript(asks[-1].turn, asks[-1].upto_ms, "Show me billing", 10**12) == []
-    assert s.feed_transcript(asks[-1].turn + 1, 0, "Show me billing", 10**12) == []
+    assert s.feed_transcript(asks[-1], "Show me billing", 10**12) == []
+    assert s.feed_transcript(dataclasses.replace(asks[-1], turn=asks[-1].turn + 1), "Show me billing", 10**12) == []
 
 
 def test_the_grammar_cannot_commit_to_a_page_the_verifier_does_not_hear(grammar_engine) -> None:  # type: ignore[no-untyped-def]
@@ -417,7 +424,7 @@ def test_the_pause_listen_is_asked_early_and_decides_at_the_short_pause(grammar_
     last = _last_voiced_ms(grammar_engine)
 
     def shell(req: Transcribe) -> str:  # only the pause's listen names the page
-        return "Show me, Billing." if req.pause else "Show me"
+        return "Show me, Billing." if req.kind == "pause" else "Show me"
 
     for delay in (1, 3):  # the answer in before the 60 ms pause, or after it
         verifier = _Verifier("Open notifications.")  # the session's own (synchronous) listen: must not run
@@ -426,21 +433,21 @@ def test_the_pause_listen_is_asked_early_and_decides_at_the_short_pause(grammar_
         answered_at: dict[int, int] = {}
         feed = s.feed_transcript
 
-        def spy(turn: int, upto_ms: int, text: str | None, now: int, feed=feed, s=s, at=answered_at) -> list:  # type: ignore[no-untyped-def,type-arg]
-            at[upto_ms] = s.audio_ms
-            return feed(turn, upto_ms, text, now)
+        def spy(req: Transcribe, text: str | None, now: int, feed=feed, s=s, at=answered_at) -> list:  # type: ignore[no-untyped-def,type-arg]
+            at[req.upto_ms] = s.audio_ms
+            return feed(req, text, now)
 
         s.feed_transcript = spy  # type: ignore[method-assign]
         events = _answering(s, speech(), shell, delay_frames=delay)
         asks = [e for e in events if isinstance(e, Transcribe)]
-        ask = next(e for e in asks if e.pause)
+        ask = next(e for e in asks if e.kind == "pause")
         before = asks[asks.index(ask) - 1]  # asked while speaking; one request at a time
-        assert ask.audio_ms == max(last + s.config.prelisten_after_ms, before.audio_ms + (delay - 1) * 20)
+        assert ask.audio_ms == max(last + s.config.listen.ask_ms, before.audio_ms + (delay - 1) * 20)
         assert len(ask.pcm) == len(asks[0].pcm) + (ask.upto_ms - asks[0].upto_ms) * 32  # all, the pause so far
         nav = [e for e in events if isinstance(e, Navigate)]
         assert [e.url for e in nav] == ["/billing.html"]
         # Revealed on the 60 ms pause's frame, or when the answer comes in if that is later.
-        assert nav[0].audio_ms == max(last + s.config.listen_after_ms, answered_at[ask.upto_ms])
+        assert nav[0].audio_ms == max(last + s.config.listen.quick_ms, answered_at[ask.upto_ms])
         assert answered_at[ask.upto_ms] == (last + 20 if delay == 1 else last + 100)  # both cases happened
         assert verifier.calls == 0
 
@@ -455,7 +462,7 @@ def test_words_heard_up_to_the_last_voiced_frame_serve_as_the_pause_listen(gramm
         # Asked at the last voiced frame, answered in the pause: all the speech there is, no need to ask again.
         events = _answering(s, speech(), lambda req: "Show me, Billing." if req.upto_ms >= last else "Show me", delay)
         asks = [e for e in events if isinstance(e, Transcribe)]
-        assert asks[-1].upto_ms == last and not [e for e in asks if e.pause]
+        assert asks[-1].upto_ms == last and not [e for e in asks if e.kind == "pause"]
         nav = [e for e in events if isinstance(e, Navigate)]
         assert [e.url for e in nav] == ["/billing.html"] and nav[0].audio_ms == revealed
         assert verifier.calls == 0
@@ -471,10 +478,10 @@ def test_a_pause_listen_nobody_else_agrees_with_is_heard_again(grammar_engine) -
         verifier = _Verifier("Show me billing.")
         s = Session(dataclasses.replace(grammar_engine, verifier=verifier),
                     recognizer=ScriptedRecognizer({}, final="show me new"))
-        events = _answering(s, speech(), lambda req, early=early: early if req.pause else "Show me")  # type: ignore[misc]
+        events = _answering(s, speech(), lambda req, early=early: early if req.kind == "pause" else "Show me")  # type: ignore[misc]
         nav = [e for e in events if isinstance(e, Navigate)]
         assert [e.url for e in nav] == ["/billing.html"], early
-        assert nav[0].audio_ms == last + s.config.listen_after_ms  # heard again at the short pause
+        assert nav[0].audio_ms == last + s.config.listen.quick_ms  # heard again at the short pause
         assert verifier.calls == 1  # ...once: the endpoint reuses it
 
 
@@ -490,7 +497,7 @@ class _ShortClipVerifier(_Verifier):
 def test_a_clip_too_short_to_be_speech_is_not_decided_at_its_pause(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
-    from voicetour.session.core import MIN_PAUSE_SPEECH_MS
+    MIN_PAUSE_SPEECH_MS = ListenConfig().min_speech_ms  # noqa: N806
 
     request = read_wav(SPEECH / "piper-00.wav")
     probe = Endpointer(SessionConfig().vad)
@@ -502,7 +509,7 @@ def test_a_clip_too_short_to_be_speech_is_not_decided_at_its_pause(grammar_engin
     pcm = b"\x00" * 32 * 300 + clip + b"\x00" * 32 * 200 + request[first - 2 * FRAME :] + b"\x00" * 32 * 800
     events = _answering(s, pcm, lambda req: verifier.transcribe(req.pcm))
     assert not [e for e in events if isinstance(e, Back) or (isinstance(e, Say) and "previous" in e.text)]
-    assert not [e for e in events if isinstance(e, Transcribe) and e.pause and e.upto_ms < 300 + 120 + 200]
+    assert not [e for e in events if isinstance(e, Transcribe) and e.kind == "pause" and e.upto_ms < 300 + 120 + 200]
     nav = [e for e in events if isinstance(e, Navigate)]
     ended = next(e for e in events if isinstance(e, SpeechEnded))
     assert [e.url for e in nav] == ["/billing.html"] and nav[0].audio_ms < ended.audio_ms  # at a pause, not the end
@@ -514,7 +521,7 @@ def test_a_declined_pause_listen_is_not_asked_again_in_that_pause(grammar_engine
     verifier = _Verifier("Show me billing.")
     s = Session(dataclasses.replace(grammar_engine, verifier=verifier), recognizer=ScriptedRecognizer({}, final=""))
     events = _answering(s, speech(), lambda req: None, delay_frames=1)  # declined: the model is busy
-    pause_asks = [e for e in events if isinstance(e, Transcribe) and e.pause]
+    pause_asks = [e for e in events if isinstance(e, Transcribe) and e.kind == "pause"]
     ended = next(e for e in events if isinstance(e, SpeechEnded))
     assert len([a for a in pause_asks if a.upto_ms > ended.last_voiced_ms]) == 1
     nav = [e for e in events if isinstance(e, Navigate)]  # ...and the session listened itself at 60 ms

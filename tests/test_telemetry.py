@@ -71,7 +71,7 @@ def test_turn_metrics_from_the_recorder(grammar_engine) -> None:  # type: ignore
     session = Session(grammar_engine, recognizer=recognizer, clock=FakeClock())
     rec = TurnRecorder("s1")
     out = feed(session, rec, speech())
-    metrics = {m.name + m.labels.get("stage", ""): m.value_ms for m in out if m.__class__.__name__ == "Metric"}
+    metrics = {m.name + m.label("stage"): m.value_ms for m in out if m.__class__.__name__ == "Metric"}
     nav = next(e for e in out if isinstance(e, Navigate))
     ended = next(e for e in out if isinstance(e, SpeechEnded))
     # Everything is handled the instant its audio arrives, so the delays are pure audio time.

@@ -1,45 +1,87 @@
 """The event vocabulary shared by every stage: frozen, slotted dataclasses.
 
-The session core returns these; the shells (server, simulate) turn them into messages or lines.
-Every event carries ``turn`` (the utterance id, 0 before the first) and ``audio_ms`` (the end of the
-audio frame that produced it, in ms from the start of the stream; typed requests use the audio time
-at which they arrived).
+The session core returns these; the shells (server, simulate) act on them. Every event carries
+``turn`` (the utterance id, 0 before the first) and ``audio_ms`` (the end of the audio frame that
+produced it, in ms from the start of the stream; typed requests use the audio time at which they
+arrived). Three kinds, three bases:
+
+    Event
+    ├── Update       what the page is told: SpeechStarted, Partial, Candidates, Prerender, Final, State, ...
+    ├── Action       what the page does: Navigate, Highlight, Cancel, Back, Scroll, Stop, Say
+    ├── Request      what the shell must do for the core and answer: Transcribe
+    └── Telemetry    measurements: Span, Metric
+
+Each class that reaches the browser names its message type in ``wire`` (docs/protocol.md); the one
+renderer, ``server.protocol.render``, turns any such event into its message from its fields, so a
+new event needs no renderer of its own. No field has a default that could stand for a value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+Source = Literal["grammar", "verifier", "typed"]
+"""Where a final transcript came from: the streaming grammar, the whole-utterance verifier, a typed box."""
+StateName = Literal["listening", "hearing", "heard", "acting"]
+ListenKind = Literal["speaking", "pause", "quick", "careful"]
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    wire: ClassVar[str | None] = None
     turn: int
     audio_ms: int
 
 
 @dataclass(frozen=True, slots=True)
-class SpeechStarted(Event):
-    pass
+class Update(Event):
+    """Something heard or decided that the page shows (captions, state)."""
 
 
 @dataclass(frozen=True, slots=True)
-class SpeechEnded(Event):
+class Action(Event):
+    """Something the page does: move, highlight, speak."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request(Event):
+    """Work the core asks of its shell; the shell must answer it (see ``Transcribe``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Telemetry(Event):
+    """A measurement; it changes nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStarted(Update):
+    wire = "speech_start"
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechEnded(Update):
     """The endpointer decided the utterance is over (after the silence timeout)."""
 
-    last_voiced_ms: int = 0
+    wire = "speech_end"
+    last_voiced_ms: int
 
 
 @dataclass(frozen=True, slots=True)
-class Partial(Event):
-    text: str = ""
+class Partial(Update):
+    wire = "partial"
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
-class Final(Event):
-    text: str = ""
-    typed: bool = False
-    source: str = "grammar"
-    """'grammar' (the streaming recognizer), 'verifier' (the whole-utterance second opinion) or 'typed'."""
+class Final(Update):
+    wire = "final"
+    text: str
+    source: Source
+
+    @property
+    def typed(self) -> bool:
+        return self.source == "typed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,114 +89,138 @@ class Candidate:
     target: str
     url: str
     score: float
-    selector: str | None = None
+    selector: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class Candidates(Event):
-    items: tuple[Candidate, ...] = ()
+class Candidates(Update):
+    wire = "candidates"
+    items: tuple[Candidate, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Prerender(Event):
-    urls: tuple[str, ...] = ()
+class State(Update):
+    """What the tour page shows: hearing, heard, acting; listening ends the turn."""
+
+    wire = "state"
+    state: StateName
 
 
 @dataclass(frozen=True, slots=True)
-class Transcribe(Event):
-    """A request to the shell, not to the page: transcribe ``pcm`` (the utterance up to
-    ``upto_ms``) with the engine's verifier, off the session's path, and hand the words back with
-    ``Session.feed_transcript(turn, upto_ms, text, now)``. It only makes the session faster (pages
-    named while the person is still speaking); the shell may answer ``None`` when the verifier is
-    busy. The session asks again only after an answer.
-
-    ``pause``: asked in a pause, for the pause's own quick listen (``pcm`` is the speech up to the
-    last voiced frame and the silence so far). The session decides a pause on the answer to a
-    request that covers all its speech (this one, or one asked at the last voiced frame), so a shell
-    must answer every request, ``None`` included; without an answer the pause is decided at the
-    endpoint."""
-
-    upto_ms: int = 0
-    pcm: bytes = field(default=b"", repr=False)
-    pause: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Navigate(Event):
-    url: str = ""
-    target: str = ""
-    early: bool = False
-    """True when committed from a partial, before the utterance ended."""
-
-
-@dataclass(frozen=True, slots=True)
-class Highlight(Event):
-    selector: str = ""
-    label: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Cancel(Event):
-    """Undo an early navigation: ``url`` is where the user was before (None: no page)."""
-
-    url: str | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Back(Event):
-    url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Scroll(Event):
-    direction: str = "down"
-
-
-@dataclass(frozen=True, slots=True)
-class Stop(Event):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Say(Event):
-    text: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class State(Event):
-    """What the tour page shows: listening, hearing, acting, idle."""
-
-    state: str = "listening"
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected(Event):
+class Rejected(Update):
     """Speech that was heard but is not a request about this product."""
 
-    text: str = ""
-    reason: str = ""
+    wire = "rejected"
+    text: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class Span(Event):
+class Prerender(Update):
+    """Pages likely to be asked for next, to load in hidden frames (nothing is shown yet)."""
+
+    wire = "prerender"
+    urls: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Navigate(Action):
+    wire = "navigate"
+    url: str
+    target: str
+    early: bool
+    """True when committed before the utterance ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight(Action):
+    wire = "highlight"
+    selector: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel(Action):
+    """Undo an early navigation: ``url`` is where the user was before (None: no page)."""
+
+    wire = "cancel"
+    url: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Back(Action):
+    wire = "back"
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Scroll(Action):
+    wire = "scroll"
+    direction: Literal["up", "down"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stop(Action):
+    wire = "stop"
+
+
+@dataclass(frozen=True, slots=True)
+class Say(Action):
+    wire = "say"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transcribe(Request):
+    """Transcribe ``pcm`` (the utterance up to ``upto_ms``) with the engine's verifier and hand the
+    words back with ``Session.feed_transcript(request, text, now)``, passing this very object.
+
+    ``kind``:
+    - ``speaking``: a background listen while the person speaks. The shell may run it beside the
+      frames and may decline it (answer ``None``) when the verifier is busy.
+    - ``pause``: the pause's early quick listen (the speech up to the last voiced frame and the
+      silence so far); may be declined like ``speaking``.
+    - ``quick`` / ``careful``: words a decision needs now (``careful``: the slower, thorough
+      listen). The session holds every later input until they are answered, so the shell should
+      answer them at once and must not decline them.
+
+    A shell must answer every request; an unanswered ``speaking`` or ``pause`` request only delays
+    the pause's decision to the endpoint, an unanswered ``quick`` or ``careful`` stops the session.
+    """
+
+    kind: ListenKind
+    upto_ms: int
+    pcm: bytes = field(repr=False)
+
+    @property
+    def may_decline(self) -> bool:
+        return self.kind in ("speaking", "pause")
+
+
+@dataclass(frozen=True, slots=True)
+class Span(Telemetry):
     """Work the core did for a turn, on the session's clock (ns; the shell's ``now`` timeline).
 
     Emitted only when the session was given a clock. ``name``: 'frame' (one 20 ms frame through
-    VAD, recognizer, ranking and policy), 'rank' (intent ranking of a partial), 'verify' (the
-    whole-utterance second opinion; detail 'thorough' for the careful listen), 'finish' (closing
+    VAD, recognizer, ranking and policy), 'rank' (intent ranking of a partial), 'finish' (closing
     the recognizer and choosing the final transcript at the endpoint). Shells add 'listen' (a
-    ``Transcribe`` request they ran in the background).
+    ``Transcribe`` request they ran; detail says which kind and what was heard).
     """
 
-    name: str = ""
-    start_ns: int = 0
-    end_ns: int = 0
-    detail: str = ""
+    name: str
+    start_ns: int
+    end_ns: int
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
-class Metric(Event):
-    name: str = ""
-    value_ms: float = 0.0
-    labels: dict[str, str] = field(default_factory=dict, hash=False, compare=True)
+class Metric(Telemetry):
+    wire = "metric"
+    name: str
+    value_ms: float
+    labels: tuple[tuple[str, str], ...] = ()
+    """(name, value) pairs, e.g. (("stage", "asr"),); none for a metric of the whole turn."""
+
+    def label(self, name: str, default: str = "") -> str:
+        return dict(self.labels).get(name, default)

@@ -20,21 +20,8 @@ from typing import Any
 from voicetour import clock
 from voicetour.audio import FRAME_BYTES, FRAME_MS
 from voicetour.audio.wav import read_wav
-from voicetour.events import (
-    Back,
-    Cancel,
-    Event,
-    Final,
-    Highlight,
-    Navigate,
-    Rejected,
-    Say,
-    Scroll,
-    Span,
-    SpeechEnded,
-    Stop,
-    Transcribe,
-)
+from voicetour.events import Action, Event, Final, Rejected, Span, SpeechEnded, Transcribe
+from voicetour.server.protocol import render
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
 from voicetour.telemetry.trace import TurnRecorder
@@ -76,25 +63,14 @@ def _frames(pcm: bytes) -> Iterator[bytes]:
         yield pcm[i : i + FRAME_BYTES]
 
 
-def _action(ev: Event, t_ms: float, site_abs: Any) -> dict[str, Any] | None:
-    base = {"t_ms": round(t_ms, 1), "turn": ev.turn, "audio_ms": ev.audio_ms}
-    if isinstance(ev, Navigate):
-        return {"type": "navigate", "url": site_abs(ev.url), "target": ev.target, "early": ev.early, **base}
-    if isinstance(ev, Highlight):
-        return {"type": "highlight", "selector": ev.selector, "label": ev.label, **base}
-    if isinstance(ev, Cancel):
-        return {"type": "cancel", "url": site_abs(ev.url) if ev.url else None, "reason": ev.reason, **base}
-    if isinstance(ev, Back):
-        return {"type": "back", "url": site_abs(ev.url) if ev.url else None, **base}
-    if isinstance(ev, Scroll):
-        return {"type": "scroll", "direction": ev.direction, **base}
-    if isinstance(ev, Stop):
-        return {"type": "stop", **base}
-    if isinstance(ev, Say):
-        return {"type": "say", "text": ev.text, **base}
-    if isinstance(ev, Rejected):
-        return {"type": "reject", "text": ev.text, **base}
-    return None
+def _action(ev: Event, t_ms: float, site_abs: Callable[[str], str]) -> dict[str, Any] | None:
+    """An action as the protocol renders it, with its time and absolute URLs."""
+    msg = render(ev) if isinstance(ev, Action | Rejected) else None
+    if msg is None:
+        return None
+    if isinstance(msg.get("url"), str):
+        msg["url"] = site_abs(msg["url"])
+    return {**msg, "t_ms": round(t_ms, 1)}
 
 
 def simulate_file(engine: Engine, path: str, start_url: str | None = None, realtime: bool = False) -> Result:
@@ -102,12 +78,12 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
     session = Session(engine, start_url=start_url, clock=clock.monotonic_ns)
     result = Result(audio=path, audio_ms=len(pcm) // 32, recorder=TurnRecorder(path))
     finals: list[str] = []
-    done_ns = 0
     wall0 = clock.monotonic_ns()
 
-    def record(events: list[Event], t_ms: float) -> None:
+    def record(events: list[Event], t_ns: int) -> None:
+        t_ms = (clock.monotonic_ns() - wall0) / 1e6 if realtime else t_ns / 1e6
         for m in result.recorder.record(events, int(t_ms * 1e6)):
-            result.metrics.append({"turn": m.turn, "name": m.name, "ms": round(m.value_ms, 1), **m.labels})
+            result.metrics.append({"turn": m.turn, "name": m.name, "ms": round(m.value_ms, 1), **dict(m.labels)})
         for ev in events:
             if isinstance(ev, Final) and ev.text:
                 finals.append(ev.text)
@@ -117,7 +93,8 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
             if action is not None:
                 result.actions.append(action)
 
-    listens = _Listens(engine, session, realtime)
+    listens = _Listens(engine, session, realtime, record, result)
+    done_ns = 0
     for i, frame in enumerate(_frames(pcm)):
         arrival_ns = (i + 1) * FRAME_MS * 1_000_000
         if realtime:
@@ -125,28 +102,17 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
             if lag > 0:
                 time.sleep(lag / 1e9)
         else:  # answers that came back (on the other core) before this frame's turn
-            for ready_ns, answer in listens.due(max(done_ns, arrival_ns)):
-                t0 = clock.monotonic_ns()
-                events = answer()
-                done_ns = max(done_ns, ready_ns) + clock.monotonic_ns() - t0
-                record(events, done_ns / 1e6)
-                listens.ask(events, done_ns)
+            done_ns = listens.deliver(max(done_ns, arrival_ns), done_ns)
         t0 = clock.monotonic_ns()
-        result.recorder.audio((i + 1) * FRAME_MS, t0 - wall0 if realtime else arrival_ns)
-        events = session.feed_audio(frame, t0 - wall0 if realtime else max(done_ns, arrival_ns))
-        t1 = clock.monotonic_ns()
-        done_ns = max(done_ns, arrival_ns) + (t1 - t0)
-        result.cpu_ms += (t1 - t0) / 1e6
-        record(events, (t1 - wall0) / 1e6 if realtime else done_ns / 1e6)
-        while events and realtime:  # one thread: answers go in at once, late frames catch up
-            events = listens.ask(events, t1 - wall0)
-            record(events, (clock.monotonic_ns() - wall0) / 1e6)
-        if not realtime:
-            listens.ask(events, done_ns)
+        now = t0 - wall0 if realtime else max(done_ns, arrival_ns)
+        result.recorder.audio((i + 1) * FRAME_MS, now if realtime else arrival_ns)
+        events = session.feed_audio(frame, now)
+        cost = clock.monotonic_ns() - t0
+        result.cpu_ms += cost / 1e6
+        done_ns = listens.handle(events, max(done_ns, arrival_ns) + cost)
     t0 = clock.monotonic_ns()
     events = session.close(t0 - wall0 if realtime else done_ns)
-    done_ns += clock.monotonic_ns() - t0
-    record(events, (clock.monotonic_ns() - wall0) / 1e6 if realtime else done_ns / 1e6)
+    listens.handle(events, done_ns + clock.monotonic_ns() - t0)
     result.transcript = " ".join(finals)
     result.final_url = engine.site.absolute(session.url) if session.url else None
     result.mispredictions = session.mispredictions
@@ -154,48 +120,56 @@ def simulate_file(engine: Engine, path: str, start_url: str | None = None, realt
 
 
 class _Listens:
-    """The shell's side of ``Transcribe`` requests. Timing model: a listen runs on the second core
-    while frames go on; it starts when asked (or when the previous listen is done) and its answer
-    reaches the session before the first frame processed after it is ready. Its compute is
-    measured here, before the frames that run alongside it. With ``realtime`` it runs at once, in
-    the frames' thread."""
+    """The shell's side of ``Transcribe`` requests. Timing model: a ``speaking`` or ``pause``
+    listen runs on the second core while frames go on; it starts when asked (or when the previous
+    one is done) and its answer reaches the session before the first frame processed after it is
+    ready. A ``quick`` or ``careful`` listen runs on the frames' path (the session holds its input
+    until it is answered), so its time is added to theirs. With ``realtime`` every listen runs at
+    once, in the frames' thread."""
 
-    def __init__(self, engine: Engine, session: Session, realtime: bool) -> None:
-        self.engine, self.session, self.realtime = engine, session, realtime
-        self.pending: list[tuple[int, Callable[[], list[Event]]]] = []
+    def __init__(self, engine: Engine, session: Session, realtime: bool,
+                 record: Callable[[list[Event], int], None], result: Result) -> None:
+        self.engine, self.session, self.realtime, self.record, self.result = engine, session, realtime, record, result
+        self.pending: list[tuple[int, Transcribe, str, int]] = []
         self.free_ns = 0
 
-    def ask(self, events: list[Event], asked_ns: int) -> list[Event]:
-        """Run the Transcribe requests among ``events``; with ``realtime``, the answers' events."""
-        answered: list[Event] = []
+    def handle(self, events: list[Event], t_ns: int) -> int:
+        """Record ``events`` (produced by ``t_ns``) and run the requests among them; returns when
+        the session's path is free again."""
+        self.record(events, t_ns)
         for ev in events:
-            if isinstance(ev, Transcribe):
-                answered += self.run(ev, asked_ns)
-        return answered
+            if not isinstance(ev, Transcribe):
+                continue
+            verifier = self.engine.verifier
+            assert verifier is not None
+            t0 = clock.monotonic_ns()
+            text = verifier.transcribe(ev.pcm, thorough=ev.kind == "careful")
+            cost = clock.monotonic_ns() - t0
+            if ev.may_decline and not self.realtime:
+                start = max(t_ns, self.free_ns)
+                self.free_ns = start + cost
+                self.pending.append((start + cost, ev, text, start))
+                continue
+            if not ev.may_decline:
+                self.result.cpu_ms += cost / 1e6
+            t_ns = self._answer(ev, text, t_ns, t_ns + cost)
+        return t_ns
 
-    def run(self, ev: Transcribe, asked_ns: int) -> list[Event]:
-        verifier = self.engine.verifier
-        assert verifier is not None
-        t0 = clock.monotonic_ns()
-        text = verifier.transcribe(ev.pcm)
-        cost = clock.monotonic_ns() - t0
-        start = asked_ns if self.realtime else max(asked_ns, self.free_ns)
-        ready = start + cost
-        self.free_ns = ready
-        span = Span(ev.turn, ev.audio_ms, "listen", start, ready, text)
-
-        def answer() -> list[Event]:
-            return [span, *self.session.feed_transcript(ev.turn, ev.upto_ms, text, ready)]
-
-        if self.realtime:
-            return answer()
-        self.pending.append((ready, answer))
-        return []
-
-    def due(self, now_ns: int) -> list[tuple[int, Callable[[], list[Event]]]]:
-        ready = [p for p in self.pending if p[0] <= now_ns]
+    def deliver(self, now_ns: int, done_ns: int) -> int:
+        """Feed the answers ready by ``now_ns``; returns when the session's path is free again."""
+        ready = sorted((p for p in self.pending if p[0] <= now_ns), key=lambda p: p[0])
         self.pending = [p for p in self.pending if p[0] > now_ns]
-        return ready
+        for ready_ns, ev, text, start in ready:
+            done_ns = self._answer(ev, text, start, max(done_ns, ready_ns))
+        return done_ns
+
+    def _answer(self, ev: Transcribe, text: str, start_ns: int, ready_ns: int) -> int:
+        span = Span(ev.turn, ev.audio_ms, "listen", start_ns, ready_ns, f"{ev.kind}: {text}")
+        t0 = clock.monotonic_ns()
+        events = self.session.feed_transcript(ev, text, ready_ns)
+        cost = clock.monotonic_ns() - t0
+        self.result.cpu_ms += cost / 1e6
+        return self.handle([span, *events], ready_ns + cost)
 
 
 def timeline(result: Result) -> str:

@@ -1,4 +1,5 @@
-"""A scripted recognizer for unit tests of the core (like httpx's MockTransport).
+"""Scripted models for unit tests of the core (like httpx's MockTransport), and a shell's
+answers to the core's listen requests.
 
 ``ScriptedRecognizer({3: "show", 8: "show me billing"}, final="show me billing")`` returns the
 scripted partial once the utterance has received that many frames.
@@ -6,7 +7,11 @@ scripted partial once the utterance has received that many frames.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from voicetour.asr.base import Verifier
 from voicetour.errors import UsageError
+from voicetour.events import Event, Transcribe
 
 
 class ScriptedRecognizer:
@@ -34,3 +39,41 @@ class ScriptedRecognizer:
             raise UsageError("finish() before start()")
         self.open = False
         return self.final
+
+
+class ScriptedVerifier:
+    """A verifier for unit tests: ``text`` for every listen, or ``text(pcm, thorough)``.
+    Counts its runs in ``calls``."""
+
+    def __init__(self, text: str | Callable[[bytes, bool], str]) -> None:
+        self.text = text
+        self.calls = 0
+
+    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+        self.calls += 1
+        return self.text(pcm, thorough) if callable(self.text) else self.text
+
+    def try_transcribe(self, pcm: bytes) -> str | None:
+        return self.transcribe(pcm)
+
+
+def answer_requests(
+    feed_transcript: Callable[[Transcribe, str | None, int], list[Event]],
+    events: list[Event],
+    verifier: Verifier | None,
+    now: int,
+    background: bool = False,
+) -> list[Event]:
+    """``events`` with every ``quick`` and ``careful`` request among them answered at once by
+    ``verifier`` (and the requests those answers bring), each answer's events right after its
+    request: a shell whose listens take no time. ``background``: answer ``speaking`` and
+    ``pause`` requests too; without it they stay unanswered (a shell that never answers them)."""
+    out: list[Event] = []
+    for ev in events:
+        out.append(ev)
+        if isinstance(ev, Transcribe) and (background or not ev.may_decline):
+            if verifier is None:
+                raise UsageError("a Transcribe request, and no verifier to answer it")
+            text = verifier.transcribe(ev.pcm, thorough=ev.kind == "careful")
+            out += answer_requests(feed_transcript, feed_transcript(ev, text, now), verifier, now, background)
+    return out

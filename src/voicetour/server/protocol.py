@@ -6,29 +6,11 @@ Pure functions; the WebSocket handler in app.py only moves bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from voicetour.errors import ProtocolError
-from voicetour.events import (
-    Back,
-    Cancel,
-    Candidates,
-    Event,
-    Final,
-    Highlight,
-    Metric,
-    Navigate,
-    Partial,
-    Prerender,
-    Rejected,
-    Say,
-    Scroll,
-    SpeechEnded,
-    SpeechStarted,
-    State,
-    Stop,
-)
+from voicetour.events import Event, Final, Metric
 from voicetour.telemetry.trace import TraceSpan
 
 MAX_AUDIO_BYTES = 32_000  # one message: at most 1 s of 16 kHz PCM16
@@ -88,46 +70,24 @@ def render_trace(turn: int, spans: list[TraceSpan]) -> dict[str, Any]:
 
 
 def render(ev: Event) -> dict[str, Any] | None:
-    """The JSON message for an event (None for events the browser does not need)."""
-    base: dict[str, Any] = {"turn": ev.turn, "audio_ms": ev.audio_ms}
-    match ev:
-        case Partial(text=text):
-            return {"type": "partial", "text": text, **base}
-        case Final(text=text, typed=typed, source=source):
-            return {"type": "final", "text": text, "typed": typed, "source": source, **base}
-        case Candidates(items=items):
-            return {"type": "candidates", "items": [
-                {"target": c.target, "url": c.url, "score": c.score, "selector": c.selector} for c in items
-            ], **base}
-        case Prerender(urls=urls):
-            return {"type": "prerender", "urls": list(urls), **base}
-        case Navigate(url=url, target=target, early=early):
-            return {"type": "navigate", "url": url, "target": target, "early": early, **base}
-        case Highlight(selector=selector, label=label):
-            return {"type": "highlight", "selector": selector, "label": label, **base}
-        case Cancel(url=url, reason=reason):
-            return {"type": "cancel", "url": url, "reason": reason, **base}
-        case Back(url=url):
-            return {"type": "back", "url": url, **base}
-        case Scroll(direction=direction):
-            return {"type": "scroll", "direction": direction, **base}
-        case Stop():
-            return {"type": "stop", **base}
-        case Say(text=text):
-            return {"type": "say", "text": text, **base}
-        case State(state=state):
-            return {"type": "state", "state": state, **base}
-        case Rejected(text=text, reason=reason):
-            return {"type": "rejected", "text": text, "reason": reason, **base}
-        case SpeechStarted():
-            return {"type": "speech_start", **base}
-        case SpeechEnded(last_voiced_ms=last):
-            return {"type": "speech_end", "last_voiced_ms": last, **base}
-        case Metric():
-            return render_metric(ev)
-    return None
+    """The JSON message for an event: its class's ``wire`` type and its fields (None for events
+    the browser does not need: requests to the shell, spans). One renderer for every shell:
+    ``simulate`` prints the same objects."""
+    if ev.wire is None:
+        return None
+    msg: dict[str, Any] = {"type": ev.wire}
+    for f in fields(ev):
+        msg[f.name] = _plain(getattr(ev, f.name))
+    if isinstance(ev, Final):
+        msg["typed"] = ev.typed
+    elif isinstance(ev, Metric):
+        msg["labels"] = dict(ev.labels)
+    return msg
 
 
-def render_metric(m: Metric) -> dict[str, Any]:
-    return {"type": "metric", "name": m.name, "value_ms": m.value_ms, "labels": m.labels, "turn": m.turn,
-            "audio_ms": m.audio_ms}
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    return value

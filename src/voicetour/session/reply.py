@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from voicetour.intent.naming import Target
+from voicetour.intent.naming import ACTION_VERBS, Target
 
 
 def reply_for(target: Target) -> str:
     if target.selector is None:
         desc = f" {target.description}" if target.description else ""
         return f"Here is {target.title}.{desc}"
-    if target.label.split()[0].lower() in _VERBS:
+    if target.label.split()[0].lower() in ACTION_VERBS:
         return f"To {target.label[0].lower()}{target.label[1:]}, use the highlighted button on {target.title}."
     return f"Here is {target.label}, on the {target.title} page."
 
@@ -21,8 +21,3 @@ def out_of_domain(site_name: str) -> str:
 def suggestion(target: Target) -> str:
     return f"Did you mean {target.label if target.selector else target.title}?"
 
-
-_VERBS = {
-    "invite", "add", "create", "export", "download", "import", "upload", "schedule", "change",
-    "update", "delete", "remove", "connect", "contact", "send", "save", "manage", "enable", "edit",
-}

@@ -79,7 +79,7 @@ class Metrics:
 
     def observe(self, metric: Metric) -> None:
         if metric.name == "busy":
-            stage = metric.labels.get("stage", "?")
+            stage = metric.label("stage", "?")
             self.busy.labels(stage).inc(metric.value_ms / 1e3)
             self.stage.labels(stage).observe(metric.value_ms / 1e3)
         elif metric.name in self.turn:

@@ -170,10 +170,10 @@ class TurnRecorder:
         self._done[turn.id] = turn
         if len(self._done) > 100:
             self._done.pop(next(iter(self._done)))
-        out = [Metric(turn.id, 0, "busy", ns / 1e6, {"stage": stage}) for stage, ns in turn.busy.items()]
+        out = [Metric(turn.id, 0, "busy", ns / 1e6, (("stage", stage),)) for stage, ns in turn.busy.items()]
         if turn.first_partial_ns is not None:
             out.append(Metric(turn.id, 0, "ttfb", (turn.first_partial_ns - turn.detected_ns) / 1e6,
-                              {"stage": "asr"}))
+                              (("stage", "asr"),)))
         voiced = turn.last_voiced_ns
         if voiced is not None:
             if turn.ended_ns is not None:

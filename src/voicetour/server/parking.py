@@ -1,0 +1,75 @@
+"""Sessions whose socket closed, kept a while for the same visitor to resume them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+
+from voicetour.events import Event
+from voicetour.server.protocol import render
+from voicetour.session.core import Session
+from voicetour.telemetry.trace import TurnRecorder
+
+KEEP_TRACES = 50
+"""Traces of this many most recent sessions stay available at /trace/{id}."""
+PARK_SECONDS = 60
+"""A closed session is kept this long for its visitor to resume it."""
+RESUME_WAIT_S = 3.0
+"""How long a resuming page waits for its old socket to finish closing."""
+
+
+class Sessions:
+    """Sessions whose socket closed, kept ``PARK_SECONDS`` for the same visitor to resume (the
+    embed snippet reconnects after each full page load with the secret ``resume`` token from its
+    ``ready`` message); and the traces of recent sessions."""
+
+    def __init__(self, traces: OrderedDict[str, TurnRecorder], clock: Callable[[], int]) -> None:
+        self.clock = clock
+        self.traces = traces
+        self.parked: dict[str, tuple[Session, TurnRecorder, list[Event], int]] = {}
+        self.live: dict[str, asyncio.Event] = {}
+        """Tokens whose socket is open or still closing; the event is set when it is parked."""
+
+    def new(self) -> tuple[str, TurnRecorder]:
+        recorder = TurnRecorder(uuid.uuid4().hex[:10])
+        self.traces[recorder.name] = recorder
+        while len(self.traces) > KEEP_TRACES:
+            self.traces.popitem(last=False)
+        token = secrets.token_urlsafe(18)
+        self.live[token] = asyncio.Event()
+        return token, recorder
+
+    def park(self, token: str, session: Session, recorder: TurnRecorder, events: list[Event]) -> None:
+        self.expire()
+        # Events the old socket could not deliver; those that reached the visitor's new page are
+        # the ones after ``ready`` (a reply, the end of the turn).
+        self.parked[token] = (session, recorder, [e for e in events if render(e) is not None],
+                              self.clock())
+        parked = self.live.pop(token, None)
+        if parked is not None:
+            parked.set()
+
+    async def resume(self, token: str) -> tuple[str, Session, TurnRecorder, list[Event]] | None:
+        """The parked session for ``token``. The new page often connects before the old socket has
+        finished closing (it may be finishing a transcription): wait for it, up to ``RESUME_WAIT_S``."""
+        closing = self.live.get(token)
+        if closing is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closing.wait(), RESUME_WAIT_S)
+        self.expire()
+        if token not in self.parked:
+            return None
+        session, recorder, events, _ = self.parked.pop(token)
+        self.live[token] = asyncio.Event()
+        return token, session, recorder, events
+
+    def expire(self) -> None:
+        now = self.clock()
+        for token, (session, _, _, since) in list(self.parked.items()):
+            if now - since > PARK_SECONDS * 1e9:
+                session.close(now)
+                del self.parked[token]

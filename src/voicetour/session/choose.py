@@ -1,0 +1,57 @@
+"""Which words to act on: the grammar's or the verifier's (a pure function of both).
+
+The verifier's words win when they name a target or a control word; when they name nothing but
+the grammar's do, the grammar's stand (the verifier mishears product words: "show me building");
+when neither names anything, a ``careful`` choice (at a pause's CAREFUL step and at the end)
+asks for the verifier's slower, thorough listen; failing that, the verifier's words are the
+caption. ``listen(kind)`` gives the verifier's words, or None when they are not in yet (the caller
+has asked for them and will choose again when they are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from voicetour.events import ListenKind, Source
+from voicetour.intent.ranker import Ranker
+from voicetour.intent.text import control_of, words
+from voicetour.session.policy import PolicyConfig, decide
+
+Choice = tuple[str, Source]
+
+
+def choose(
+    grammar_text: str, listen: Callable[[ListenKind], str | None], ranker: Ranker, policy: PolicyConfig,
+    careful: bool,
+) -> Choice | None:
+    heard = listen("quick")
+    if heard is None:
+        return None
+    verdict, top = decide(ranker.rank(heard, fuzzy=True), policy)
+    grammar_verdict, grammar_top = decide(ranker.rank(grammar_text), policy)
+    if (
+        verdict == "accept" and grammar_verdict == "accept" and top and grammar_top
+        and top.target.url == grammar_top.target.url and grammar_top.target.is_element
+        and not top.target.is_element
+    ):
+        return grammar_text, "grammar"  # same page; the grammar also knows which element
+    if verdict == "accept" or control_of(heard) is not None:
+        return heard, "verifier"
+    if grammar_verdict == "accept" or _plausible_control(grammar_text, heard):
+        return grammar_text, "grammar"
+    if careful:
+        careful_text = listen("careful")
+        if careful_text is None:
+            return None
+        careful_verdict, _ = decide(ranker.rank(careful_text, fuzzy=True), policy)
+        if careful_verdict == "accept" or control_of(careful_text) is not None:
+            return careful_text, "verifier"
+    if verdict == "suggest" or (grammar_verdict == "none" and heard):
+        return heard, "verifier"
+    return grammar_text, "grammar"
+
+
+def _plausible_control(grammar_text: str, heard: str) -> bool:
+    """A control word from the grammar, unless the verifier heard a longer sentence: in noise the
+    grammar's shortest path is often a lone "no" for words it could not match."""
+    return control_of(grammar_text) is not None and len(words(heard)) <= len(words(grammar_text)) + 1

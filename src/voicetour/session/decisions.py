@@ -1,0 +1,209 @@
+"""The decisions inside a turn: ranking each partial, committing early, and everything the core
+does with the verifier's words (background listens, the pause's steps). Mixed into ``Session``
+(session/core.py), whose state it reads and changes; the attributes it needs are declared below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from voicetour.audio.vad import Endpointer
+from voicetour.events import Candidate, Candidates, Event, ListenKind, Partial, Prerender, Transcribe
+from voicetour.intent.naming import Target
+from voicetour.intent.text import control_of
+from voicetour.session.choose import Choice
+from voicetour.session.config import SessionConfig
+from voicetour.session.engine import Engine
+from voicetour.session.listening import Step
+from voicetour.session.policy import confident, decide
+from voicetour.session.tour import At, Tour
+from voicetour.session.turn import Pause, Turn
+
+
+class TurnDecisions:
+    engine: Engine
+    tour: Tour
+    endpointer: Endpointer
+    current: Turn | None
+    audio_ms: int
+    steps: tuple[tuple[int, Step], ...]
+    _at: Callable[[], At]
+    _t: Callable[[], int]
+    _span: Callable[..., None]
+    _choose: Callable[[str, bool], Choice | None]
+    _listen: Callable[[ListenKind], str | None]
+
+    config: SessionConfig
+
+    def _after_partial(self) -> list[Event]:
+        turn = self.current
+        assert turn is not None
+        if turn.partial == turn.reported:
+            return self._maybe_commit()
+        turn.reported = turn.partial
+        events: list[Event] = [Partial(*self._at(), turn.partial)]
+        t0 = self._t()
+        turn.ranked = self.engine.ranker.rank(turn.partial)
+        self._span("rank", t0, turn.partial)
+        top_url = turn.ranked[0].target.url if turn.ranked else None
+        if top_url != turn.top_url:
+            turn.top_url, turn.top_since_ms = top_url, self.audio_ms
+        if turn.ranked:
+            items = tuple(Candidate(r.target.id, r.target.url, r.score, r.target.selector) for r in turn.ranked)
+            events.append(Candidates(*self._at(), items))
+            heard = (turn.heard_url,) if turn.heard_url is not None else ()
+            events += self._prerender((*heard, *(r.target.url for r in turn.ranked)))
+        return events + self._maybe_commit()
+
+    def _prerender(self, urls: tuple[str, ...]) -> list[Event]:
+        """A Prerender of the first ``max_prerender`` distinct ``urls``, if they changed."""
+        turn = self.current
+        assert turn is not None
+        distinct = tuple(dict.fromkeys(urls))[: self.config.max_prerender]
+        if distinct == turn.prerendered:
+            return []
+        turn.prerendered = distinct
+        return [Prerender(*self._at(), distinct)]
+
+    def _maybe_commit(self) -> list[Event]:
+        """Go to the grammar's top page early, once it has been on top long enough and sure enough."""
+        turn = self.current
+        assert turn is not None
+        if turn.top_url is None or (turn.committed is not None and turn.committed.url == turn.top_url):
+            return []
+        if turn.command is not None or (turn.pause is not None and turn.pause.decided is not None):
+            return []  # a command was carried out / the verifier decided on these words: wait for more
+        if turn.heard_url is not None and turn.heard_url != turn.top_url:  # the verifier hears another page
+            return []
+        stable_for = self.audio_ms - turn.top_since_ms
+        policy = self.config.policy
+        settled = self.endpointer.silence_ms >= policy.pause_ms and stable_for >= policy.settled_ms
+        top = confident(turn.ranked, policy)
+        if (stable_for < policy.stable_ms and not settled) or top is None or control_of(turn.partial) is not None:
+            return []
+        return self._switch(turn, top.target)
+
+    def _switch(self, turn: Turn, target: Target) -> list[Event]:
+        """Go to ``target`` early, undoing an early page it replaces."""
+        if turn.committed is not None:
+            self.tour.undo(turn.before)
+        turn.committed = target
+        return self.tour.go(self._at(), target, early=True)
+
+    # -- listening ------------------------------------------------------------------------
+
+    def _ask_speaking(self) -> list[Event]:
+        turn = self.current
+        assert turn is not None
+        if self.engine.verifier is None or turn.asked is not None or turn.command is not None:
+            return []
+        if not self.config.listen.speaking_due(self.audio_ms - turn.start_ms, self.audio_ms - turn.asked_at):
+            return []
+        turn.asked_at = self.audio_ms
+        turn.asked = Transcribe(*self._at(), "speaking", self.audio_ms, bytes(turn.audio))
+        return [turn.asked]
+
+    def _walk(self) -> list[Event]:
+        """Take the pause's steps whose time has come, in order, until one must wait."""
+        turn = self.current
+        assert turn is not None and turn.pause is not None
+        pause, events = turn.pause, []
+        while pause.step < len(self.steps) and self.endpointer.silence_ms >= self.steps[pause.step][0]:
+            done = self._step(turn, pause, self.steps[pause.step][1])
+            if done is None:
+                break
+            events += done
+            pause.step += 1
+        return events
+
+    def _step(self, turn: Turn, pause: Pause, step: Step) -> list[Event] | None:
+        """One pause step: its events, or None when it must wait (for an answer on its way)."""
+        cfg = self.config.listen
+        if self.engine.verifier is None or turn.voiced_ms < cfg.min_speech_ms:
+            return []
+        if step == "ask":
+            if turn.command is not None or "pause" in turn.words:
+                return []  # no more listening after a command; the words for this pause are in
+            if turn.asked is not None:  # one request at a time; too late once QUICK is due
+                return [] if self.endpointer.silence_ms >= cfg.quick_ms else None
+            turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms))
+            return [turn.asked]
+        if turn.asked is not None and turn.asked.upto_ms >= turn.last_voiced_ms:
+            return None  # words for all the speech there is are on their way: decide on them
+        return self._decide_pause(turn, pause, careful=step == "careful")
+
+    def _decide_pause(self, turn: Turn, pause: Pause, careful: bool) -> list[Event] | None:
+        """At a pause, act on the verifier's words rather than wait for the endpoint: a page the
+        grammar did not commit to, or (careful step only) a command."""
+        if turn.committed is None and confident(turn.ranked, self.config.policy) is not None:
+            return []  # the grammar is about to commit: don't hold it up with a slow transcription
+        chosen = self._choose(turn.partial, careful)
+        if chosen is None:
+            return None
+        text, source = chosen
+        command = control_of(text)
+        if command is not None and not careful:
+            return []  # a command cannot be taken back: wait for the longer pause
+        if command is not None and turn.command is None:  # said and paused after: act now
+            turn.command = command
+            events: list[Event] = []
+            if turn.committed is not None:
+                events.append(self.tour.cancel(self._at(), turn.before, "it was a command, not a page"))
+                turn.committed = None
+            return events + self.tour.command(self._at(), command, done=False)
+        verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
+        if source != "verifier" or verdict != "accept" or top is None:
+            return []
+        pause.decided = top.target
+        if turn.committed is not None and turn.committed.url == top.target.url:
+            return []
+        return self._switch(turn, top.target)
+
+    def _answered(self, request: Transcribe, text: str | None) -> list[Event]:
+        """A background or pause listen came back: keep its words, prerender or reveal what they
+        name, then take what waited for them."""
+        turn = self.current
+        if turn is None or request is not turn.asked:
+            return []
+        turn.asked = None
+        events: list[Event] = []
+        if request.kind == "pause":
+            if text is not None and turn.pause is not None and request is turn.pause.asked:
+                turn.words["pause"] = text
+        else:
+            if text is not None and request.upto_ms >= turn.last_voiced_ms and self._trusted_early(text):
+                turn.words["pause"] = text  # all the speech there is: it serves as the pause's listen
+            events += self._heard(turn, text)
+        return events + (self._walk() if turn.pause is not None else self._ask_speaking())
+
+    def _heard(self, turn: Turn, text: str | None) -> list[Event]:
+        """Words heard while the person spoke: a page they name is pre-rendered first; it is
+        revealed when two answers in a row name it, or one does and the grammar's partial agrees.
+        While they name a page, the grammar cannot commit to another one."""
+        if text is None or turn.command is not None or (turn.pause is not None and turn.pause.decided is not None):
+            return []
+        t0 = self._t()
+        verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
+        self._span("rank", t0, text)
+        url = top.target.url if verdict == "accept" and top is not None and control_of(text) is None else None
+        agreed = url is not None and url in (turn.heard_url, turn.top_url)
+        turn.heard_url = url
+        events = self._prerender((url, *turn.prerendered)) if url is not None else []
+        if agreed and top is not None and (turn.committed is None or turn.committed.url != url):
+            events += self._switch(turn, top.target)
+        return events
+
+    def _trusted_early(self, text: str) -> bool:
+        """Whether an early answer can stand for the pause's quick listen: it names a control
+        word; or a page in the product's own words, as surely as the grammar must to commit early
+        (``confident``); or a page the grammar or the words heard while speaking also name.
+        Otherwise (its last word cut short: "show me the Dash"; misheard: "open the Addings") it
+        is heard again."""
+        turn = self.current
+        assert turn is not None
+        ranker, policy = self.engine.ranker, self.config.policy
+        if control_of(text) is not None or confident(ranker.rank(text), policy):
+            return True
+        verdict, top = decide(ranker.rank(text, fuzzy=True), policy)
+        return verdict == "accept" and top is not None and top.target.url in (turn.heard_url, turn.top_url)
+

@@ -1,0 +1,73 @@
+"""When the core asks the verifier (whisper) for words: the listen policy, as data.
+
+Two schedules, both in audio time:
+
+- **While the person speaks**, a background listen (``Transcribe`` kind ``speaking``) every
+  ``every_ms``, once the utterance holds ``first_ms`` of audio: whisper often names the page from
+  the words so far before the grammar has it.
+- **In a pause**, the steps of ``steps()``, taken in order, each once the silence has lasted its
+  time (``>=``, so a pause that is late by a frame still takes every step):
+
+      ASK      at ask_ms      ask for the pause's quick listen (kind ``pause``) beside the frames
+      QUICK    at quick_ms    decide on the quick listen (a page, or nothing yet)
+      CAREFUL  at careful_ms  no page yet: a careful listen; commands are carried out here
+
+A step may wait (for an answer on its way) and is then taken when the answer arrives; ASK is
+passed over once the QUICK step's time has come. The numbers are measured: docs/measuring.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from voicetour.audio import FRAME_MS
+from voicetour.errors import UsageError
+
+Step = Literal["ask", "quick", "careful"]
+
+
+@dataclass(frozen=True)
+class ListenConfig:
+    ask_ms: int = 20
+    """Ask for the pause's quick listen this far into a pause, so that its answer is in by
+    ``quick_ms`` (0: never ask early; the QUICK step then listens itself)."""
+    quick_ms: int = 60
+    """Decide on the quick listen after this much silence (when its answer is not in yet, as soon
+    as it is). 60 ms: browser quick bench p95 265 -> 182 ms against deciding at 120 ms."""
+    careful_ms: int = 80
+    """...and, when that named nothing, give it a careful listen after this much; commands
+    (which cannot be taken back) are carried out here, not at the quick listen. 80 ms against
+    120: fixtures 0.956 -> 0.967, quick bench p95 208 -> 189 ms; 60 ms held the frames behind
+    the careful listen too early (p95 440 ms)."""
+    every_ms: int = 160
+    """While the person speaks, ask for a background listen this often (0: never)."""
+    first_ms: int = 400
+    """...once the utterance holds this much audio (the pre-roll included)."""
+    min_speech_ms: int = 200
+    """Voiced audio an utterance needs before a pause is decided on: whisper makes words of a
+    short clip of noise ("Go back." from 100 ms of a 20 dB room at the start of "how do I invite a
+    teammate", which then carried out the command and blocked the request until the endpoint)."""
+    tail_ms: int = 200
+    """Audio kept after the last voiced frame when the verifier listens in a pause or at the end."""
+
+    def __post_init__(self) -> None:
+        for name in ("ask_ms", "quick_ms", "careful_ms", "every_ms", "first_ms", "min_speech_ms", "tail_ms"):
+            value = getattr(self, name)
+            if value < 0 or value % FRAME_MS:
+                raise UsageError(f"ListenConfig.{name} = {value}: must be a multiple of {FRAME_MS} ms, >= 0")
+        if not self.quick_ms <= self.careful_ms:
+            raise UsageError(f"ListenConfig: quick_ms ({self.quick_ms}) must not come after careful_ms "
+                             f"({self.careful_ms})")
+        if self.ask_ms and not FRAME_MS <= self.ask_ms < self.quick_ms:
+            raise UsageError(f"ListenConfig.ask_ms ({self.ask_ms}) must come before quick_ms ({self.quick_ms})")
+
+    def steps(self) -> tuple[tuple[int, Step], ...]:
+        """The pause's steps: (silence in ms at which it is due, step), in order."""
+        ask: tuple[tuple[int, Step], ...] = ((self.ask_ms, "ask"),) if self.ask_ms else ()
+        return (*ask, (self.quick_ms, "quick"), (self.careful_ms, "careful"))
+
+    def speaking_due(self, heard_ms: int, since_last_ms: int) -> bool:
+        """Whether a background listen is due, ``heard_ms`` into the utterance and
+        ``since_last_ms`` after the last one asked (the utterance's start if none was)."""
+        return bool(self.every_ms) and heard_ms >= self.first_ms and since_last_ms >= self.every_ms
