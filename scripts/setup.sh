@@ -13,6 +13,22 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# Two real open-source admin templates from npm, for the real-product tests and evaluations: cached
+# in .cache/apps (not committed), fetched once.
+apps=(startbootstrap-sb-admin-2@4.1.4 sneat-bootstrap-html-admin-template-free@1.0.0)
+for spec in "${apps[@]}"; do
+  dest=".cache/apps/${spec%@*}"
+  [ -f "$dest/package.json" ] && continue
+  if ! command -v npm >/dev/null; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
+  fi
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null)
+  mkdir -p "$dest"
+  tar xzf "$tmp"/*.tgz -C "$dest" --strip-components=1
+  rm -rf "$tmp"
+done
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e '.[dev]'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from starlette.testclient import TestClient
 
@@ -27,6 +26,16 @@ class FakeClock:
 
     def __call__(self) -> int:
         self.t += MS
+        return self.t
+
+
+class ManualClock:
+    """Moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.t = 0
+
+    def __call__(self) -> int:
         return self.t
 
 
@@ -93,7 +102,8 @@ def test_turn_metrics_from_the_recorder(grammar_engine) -> None:  # type: ignore
 
 
 def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(site, app_dir=demo_app_dir(), engine=engine)
+    clock = ManualClock()
+    app = create_app(site, app_dir=demo_app_dir(), engine=engine, clock=clock)
     pcm = read_wav(SPEECH / "piper-00.wav") + b"\x00" * 32 * 900
     with TestClient(app) as client:
         with client.websocket_connect("/ws") as ws:
@@ -101,7 +111,7 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
             ws.send_bytes(b"\x00\x01\x02")  # odd length: an error, counted, and the session goes on
             for i in range(0, len(pcm), FRAME):
                 ws.send_bytes(pcm[i : i + FRAME])
-                time.sleep(0.015)  # about real time: the server refuses audio far ahead of the clock
+                clock.t += 20 * MS  # real time on the server's clock: it refuses audio far ahead of it
             seen = []
             while not any(m["type"] == "trace" for m in seen):
                 seen.append(ws.receive_json())

@@ -61,9 +61,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     for row in report["rows"]:
         mark = "ok " if row["ok"] else "BAD"
+        flash = f" showed {','.join(row['wrong_shown'])}" if row["wrong_shown"] else ""
         print(f"{mark} {row['voice']:<10} {row['text']!r:<36} heard {row['heard']!r:<40} -> {row['final_url']} "
-              f"v2a={row['v2a_ms']}")
-    print(json.dumps({k: v for k, v in report.items() if k != "rows"}))
+              f"v2a={row['v2a_ms']}{flash}")
+    for group, numbers in report["groups"].items():
+        print(f"{group}: n={numbers['n']} accuracy={numbers['accuracy']} "
+              f"wrong page shown={numbers['wrong_page_shown']}/{numbers['n']}")
+    print(json.dumps({k: v for k, v in report.items() if k not in ("rows", "groups")}))
     return 0
 
 
@@ -184,7 +188,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--trace", metavar="OUT.json", help="write a Chrome trace-event file (opens in Perfetto)")
     m.set_defaults(func=cmd_simulate)
     e = sub.add_parser("evaluate", help="score a labelled corpus (a folder with index.json and WAVs)")
-    e.add_argument("corpus", help="folder, e.g. tests/fixtures/speech")
+    e.add_argument("corpus", help="folder with index.json (e.g. tests/fixtures/speech), or a folder of WAVs that "
+                   "must not navigate (e.g. ../shared/realspeech/wake_words), scored per subfolder")
     e.add_argument("--site", help="site.json (default: the bundled demo)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_evaluate)

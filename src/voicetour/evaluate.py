@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from voicetour.audio.wav import read_wav
+from voicetour.errors import InputError
 from voicetour.session.engine import Engine
 from voicetour.simulate import simulate_file
 
@@ -35,37 +36,61 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
-    index = json.loads((corpus_dir / "index.json").read_text())
+    """Score a labelled corpus (``index.json``: file, voice, text, page or null), or, for a folder
+    without one, every WAV below it as speech that must not navigate (real people saying one word,
+    a wake word, room noise: ``shared/realspeech``), reported per subfolder.
+
+    A wrong page shown is any navigation to a page other than the right one for that file, early
+    flashes included, even when corrected later."""
+    index = corpus_dir / "index.json"
+    items = json.loads(index.read_text()) if index.exists() else _unlabelled(corpus_dir)
     rows = []
-    for item in index:
+    for item in items:
         path = corpus_dir / item["file"]
         res = simulate_file(engine, str(path))
         end = last_voiced_ms(read_wav(path))
         expected = _expected(engine, item.get("page"))
-        navs = [a for a in res.actions if a["type"] == "navigate"]
+        navs = [a for a in res.actions if a["type"] in ("navigate", "back") and a.get("url")]
         first_right = next((a for a in navs if a["url"] == expected), None)
+        wrong = [a["url"] for a in navs if a["url"] != expected]
         rows.append({
             "file": item["file"], "voice": item["voice"], "text": item["text"], "heard": res.transcript,
             "expected": expected, "final_url": res.final_url, "ok": res.final_url == expected,
             "false_action": expected is None and bool(navs),
+            "wrong_shown": wrong,
             "v2a_ms": round(first_right["t_ms"] - end, 1) if first_right and res.final_url == expected else None,
             "rtf": res.as_json()["rtf"],
             "mispredictions": res.mispredictions,
         })
+    return {**summary(rows), "groups": {g: summary([r for r in rows if r["voice"] == g])
+                                        for g in sorted({r["voice"] for r in rows})}, "rows": rows}
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     in_domain = [r for r in rows if r["expected"]]
     ood = [r for r in rows if not r["expected"]]
     lat = [r["v2a_ms"] for r in rows if r["v2a_ms"] is not None]
     return {
         "n": len(rows),
-        "accuracy": round(sum(r["ok"] for r in rows) / len(rows), 3),
+        "accuracy": round(sum(r["ok"] for r in rows) / max(1, len(rows)), 3),
+        "wrong_page_shown": sum(bool(r["wrong_shown"]) for r in rows),
+        "wrong_page_shown_rate": round(sum(bool(r["wrong_shown"]) for r in rows) / max(1, len(rows)), 3),
         "in_domain_accuracy": round(sum(r["ok"] for r in in_domain) / max(1, len(in_domain)), 3),
         "ood_rejection_rate": round(sum(r["ok"] for r in ood) / max(1, len(ood)), 3),
         "false_action_rate": round(sum(r["false_action"] for r in ood) / max(1, len(ood)), 3),
         "voice_to_action_ms": {"p50": percentile(lat, 50), "p95": percentile(lat, 95), "max": percentile(lat, 100)},
         "mispredictions": sum(r["mispredictions"] for r in rows),
         "rtf_median": round(float(np.median([r["rtf"] for r in rows if r["rtf"] is not None] or [0])), 4),
-        "rows": rows,
     }
+
+
+def _unlabelled(folder: Path) -> list[dict[str, Any]]:
+    """Every WAV below ``folder`` as speech that must not navigate; its subfolder is its group."""
+    files = sorted(folder.rglob("*.wav"))
+    if not files:
+        raise InputError(f"{folder} has no index.json and no .wav files: nothing to evaluate")
+    return [{"file": str(f.relative_to(folder)), "voice": str(f.parent.relative_to(folder)) or ".",
+             "text": f.stem, "page": None} for f in files]
 
 
 def _expected(engine: Engine, page: str | None) -> str | None:

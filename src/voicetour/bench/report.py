@@ -166,7 +166,7 @@ def plots(results: dict[str, list[Scored]], out: Path) -> list[Path]:
     ax.set_xlabel("ms relative to the end of speech (median)")
     ax.set_title("Where the time goes: relative to the end of speech (median)")
     ax.legend(fontsize=7, loc="lower right")
-    colors = {"frame": "#4c6ef5", "rank": "#15aabf", "verify": "#be4bdb", "vad": "#adb5bd",
+    colors = {"frame": "#4c6ef5", "rank": "#15aabf", "listen": "#be4bdb", "vad": "#adb5bd",
               "transcribe": "#e8590c", "intent": "#15aabf"}
     for y, p in enumerate(PIPELINES):
         left = 0.0

@@ -12,7 +12,8 @@ finished turn, ``Metric`` events with the field's names:
 - ``e2e_latency``: end of the last voiced audio → the action that stood was sent (voice-to-action;
   negative when the page was up before the speaker finished);
 - ``voice_to_visible``: the same, to the browser's first frame showing the page;
-- ``busy`` (label ``stage``: frame, rank, verify, finish): the core's processing time in the turn.
+- ``busy`` (label ``stage``: frame, rank, finish, listen): the processing time in the turn
+  (listen: the whisper runs the core asked for).
 """
 
 from __future__ import annotations

@@ -1,0 +1,85 @@
+"""Regenerate the speech fixtures for the two real admin templates from npm (fetched by
+scripts/setup.sh into .cache/apps): requests as people would say them, in three voices, some of
+whose words also name controls or sections of other pages, and a few non-requests. Expected pages
+are URLs (the crawler chooses the ids). Run by hand, not by tests:
+.venv/bin/python scripts/make_app_fixtures.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voicetour.bench.corpus import Phrase, build
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "apps"
+VOICES = ["piper", "espeak-us", "espeak-m3"]
+NOT_REQUESTS = (
+    Phrase("what's the weather like today", "ood"),
+    Phrase("thanks, that's all for now", "ood"),
+    Phrase("play some music", "ood"),
+)
+
+SB_ADMIN_2 = (
+    Phrase("show me the dashboard", "request", "/index.html"),
+    Phrase("take me home", "request", "/index.html"),
+    Phrase("take me to the charts", "request", "/charts.html"),
+    Phrase("I'd like to see some charts", "request", "/charts.html"),
+    Phrase("open the tables page", "request", "/tables.html"),
+    Phrase("show me the data tables", "request", "/tables.html"),
+    Phrase("where are the buttons", "request", "/buttons.html"),
+    Phrase("show me the cards", "request", "/cards.html"),
+    Phrase("I want to see the color utilities", "request", "/utilities-color.html"),
+    Phrase("open the borders page", "request", "/utilities-border.html"),
+    Phrase("show me the animations", "request", "/utilities-animation.html"),
+    Phrase("go to the other utilities", "request", "/utilities-other.html"),
+    Phrase("take me to the login page", "request", "/login.html"),
+    Phrase("where can I register", "request", "/register.html"),
+    Phrase("how do I create an account", "task", "/register.html"),
+    Phrase("I forgot my password", "request", "/forgot-password.html"),
+    Phrase("how do I reset my password", "task", "/forgot-password.html"),
+    Phrase("show me the blank page", "request", "/blank.html"),
+    Phrase("open the page not found", "request", "/404.html"),
+    Phrase("open the animation utilities", "request", "/utilities-animation.html"),
+    *NOT_REQUESTS,
+)
+
+SNEAT = (
+    Phrase("show me the dashboard", "request", "/html/index.html"),
+    Phrase("open account settings", "request", "/html/pages-account-settings-account.html"),
+    Phrase("where are my notification settings", "request", "/html/pages-account-settings-notifications.html"),
+    Phrase("show me the connections", "request", "/html/pages-account-settings-connections.html"),
+    Phrase("take me to the login page", "request", "/html/auth-login-basic.html"),
+    Phrase("how do I create an account", "task", "/html/auth-register-basic.html"),
+    Phrase("I forgot my password", "request", "/html/auth-forgot-password-basic.html"),
+    Phrase("show me the error page", "request", "/html/pages-misc-error.html"),
+    Phrase("open the maintenance page", "request", "/html/pages-misc-under-maintenance.html"),
+    Phrase("show me the cards", "request", "/html/cards-basic.html"),
+    Phrase("open the accordion", "request", "/html/ui-accordion.html"),
+    Phrase("show me the alerts", "request", "/html/ui-alerts.html"),
+    Phrase("where are the badges", "request", "/html/ui-badges.html"),
+    Phrase("show me the buttons", "request", "/html/ui-buttons.html"),
+    Phrase("open the carousel", "request", "/html/ui-carousel.html"),
+    Phrase("show me the dropdowns", "request", "/html/ui-dropdowns.html"),
+    Phrase("open the modals page", "request", "/html/ui-modals.html"),
+    Phrase("show me the navbar", "request", "/html/ui-navbar.html"),
+    Phrase("open pagination and breadcrumbs", "request", "/html/ui-pagination-breadcrumbs.html"),
+    Phrase("show me the progress bars", "request", "/html/ui-progress.html"),
+    Phrase("open the spinners", "request", "/html/ui-spinners.html"),
+    Phrase("show me tabs and pills", "request", "/html/ui-tabs-pills.html"),
+    Phrase("open the toasts", "request", "/html/ui-toasts.html"),
+    Phrase("show me the typography", "request", "/html/ui-typography.html"),
+    Phrase("I need the icons", "request", "/html/icons-boxicons.html"),
+    Phrase("show me the basic inputs", "request", "/html/forms-basic-inputs.html"),
+    Phrase("open the input groups", "request", "/html/forms-input-groups.html"),
+    Phrase("show me the vertical form", "request", "/html/form-layouts-vertical.html"),
+    Phrase("open the tables", "request", "/html/tables-basic.html"),
+    Phrase("how do I deactivate my account", "task", "/html/pages-account-settings-account.html"),
+    *NOT_REQUESTS,
+)
+
+APPS = {"sb-admin-2": SB_ADMIN_2, "sneat": SNEAT}
+
+if __name__ == "__main__":
+    for name, phrases in APPS.items():
+        items = build(FIXTURES / f"{name}-speech", phrases, VOICES, [], every_snr=True)
+        print(f"wrote {len(items)} files for {name}")
