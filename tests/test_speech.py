@@ -48,3 +48,17 @@ def test_simulate_command_json(tmp_path, capsys) -> None:  # type: ignore[no-unt
     bad.write_bytes(b"nope")
     assert main(["simulate", str(bad), "--json"]) == 1
     assert "not a PCM WAV file" in capsys.readouterr().out
+
+
+REAL_NON_REQUESTS = SPEECH.parent / "realspeech"
+
+
+def test_real_people_who_are_not_asking_for_anything_move_nothing(engine) -> None:  # type: ignore[no-untyped-def]
+    """Real recordings of one word, a bare control word, a wake word or room noise (a fixed
+    sample of shared/realspeech, tests/fixtures/realspeech/README.md): no page is shown, not even
+    for a moment. (The whole development split is measured by `voicetour evaluate
+    ../shared/realspeech`; see docs/measuring.md.)"""
+    report = evaluate(engine, REAL_NON_REQUESTS)
+    assert report["n"] == 26
+    shown = [(r["file"], r["heard"], r["wrong_shown"]) for r in report["rows"] if r["wrong_shown"]]
+    assert not shown

@@ -72,6 +72,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from voicetour.bench.busy import busy_cores
+
+    if args.cpu_load:
+        print(f"competing load: {args.cpu_load} busy core(s) for the whole run", file=sys.stderr)
+    with busy_cores(args.cpu_load):
+        return _bench(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.sessions:
         from voicetour.bench.load import sweep
@@ -93,7 +102,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from voicetour.bench.run import run
 
     run(_engine(args.site), out, quick=args.quick, corpus_dir=Path(args.corpus) if args.corpus else None,
-                 realtime=args.realtime)
+        realtime=args.realtime, cpu_load=args.cpu_load)
     print((out / "report.md").read_text())
     print(f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'latency_cdf.png'}, {out / 'stages.png'}",
           file=sys.stderr)
@@ -214,6 +223,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--flame", metavar="OUT.svg", help="with --sessions: record the server with py-spy "
                    "(flame graph SVG; a .json name writes speedscope)")
     b.add_argument("--site", help="site.json (default: the bundled demo; the corpus phrases are the demo's)")
+    b.add_argument("--cpu-load", type=int, default=0, metavar="N",
+                   help="keep N cores busy with other processes while measuring (a shared machine)")
     b.set_defaults(func=cmd_bench)
     return p
 

@@ -90,7 +90,8 @@ def markdown(report: dict[str, Any]) -> str:
         "# voicetour bench",
         "",
         f"{report['meta'].get('utterances')} utterances ({report['meta'].get('corpus')}); machine: "
-        f"{report['meta']['cpus']} CPUs, Python {report['meta']['python']}; timing: {report['meta'].get('timing')}.",
+        f"{report['meta']['cpus']} CPUs, Python {report['meta']['python']}; timing: {report['meta'].get('timing')}; "
+        f"competing CPU load: {report['meta'].get('cpu_load', 'none')}.",
         "",
         "voice-to-action = action time − end of the speaker's last voiced 10 ms (clean audio energy). "
         "Negative: the action came before the speaker finished.",

@@ -23,7 +23,7 @@ def bar(items: list[Any], desc: str) -> Any:
 
 
 def run(engine: Engine, out: Path, quick: bool, corpus_dir: Path | None = None, realtime: bool = False,
-        warmup: bool = True) -> dict[str, Any]:
+        warmup: bool = True, cpu_load: int = 0) -> dict[str, Any]:
     started = clock.monotonic()
     folder = corpus_dir or out / "corpus"
     if corpus_dir is not None and (corpus_dir / "index.json").exists():
@@ -49,6 +49,7 @@ def run(engine: Engine, out: Path, quick: bool, corpus_dir: Path | None = None, 
         "timing": "real-time feed" if realtime else "real-time arrival model (frames arrive at their audio "
                   "time, compute measured)",
         "seconds": round(clock.monotonic() - started, 1),
+        "cpu_load": f"{cpu_load} other process(es) keeping a core busy" if cpu_load else "none",
     }
     report = build_report(results, meta)
     report["meta"]["files"] = [str(p) for p in write(report, results, out)]

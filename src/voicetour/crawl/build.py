@@ -19,6 +19,23 @@ from voicetour.crawl.urls import normalise
 
 TITLE_SEPARATORS = re.compile(r"\s+[|·\-–—:]\s+")
 MAX_ALIAS_WORDS = 5
+DECORATION = re.compile(r"(?:\s+(?:\d+\+?|new|hot|pro|beta|free|soon))+$", re.IGNORECASE)
+"""Badges and counters that navigation labels carry ("Chat 3", "Widgets 5", "Theme New")."""
+SHARED_NAME_PAGES = 3
+"""A name given to this many pages or more (a breadcrumb's "UI elements", a banner's "Pro") names
+none of them."""
+
+
+def _undecorated(text: str) -> str:
+    """A label without its badges and counters; a label that is only a number stays as it is."""
+    return DECORATION.sub("", text).strip() or text
+
+
+def _canonical(url: str) -> str:
+    """The page a URL shows: "/", "/index.html" and "/index.htm" are one page."""
+    parts = urlsplit(url)
+    path = re.sub(r"/index\.html?$", "/", parts.path or "/")
+    return path + ("?" + parts.query if parts.query else "")
 
 
 @dataclass
@@ -62,25 +79,36 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
             if link.href.startswith("#") or (target == page.url and not link.in_nav):
                 continue  # an in-page anchor or a self-link ("Download") does not name the page
             if target is not None:
-                names.setdefault(target, Counter())[link.text] += 2 if link.in_nav else 1
+                names.setdefault(target, Counter())[_undecorated(link.text)] += 2 if link.in_nav else 1
     # Controls found on most pages are page chrome: keep them on the first page only.
     chrome = Counter((c.label, c.selector) for page in pages for c in page.controls)
     common = {k for k, n in chrome.items() if len(pages) > 2 and n > len(pages) // 2}
     # Query variants of one page (a calendar's ?month=2, 3, ...) are the same place: keep the first.
+    # So are "/" and "/index.html".
     first_of: dict[tuple[str, str], PageInfo] = {}
     for page in pages:
-        first_of.setdefault((urlsplit(page.url).path, page.h1 or page.title), page)
-    pages = [p for p in pages if first_of[(urlsplit(p.url).path, p.h1 or p.title)] is p]
+        first_of.setdefault((_canonical(urlsplit(page.url).path), page.h1 or page.title), page)
+    pages = [p for p in pages if first_of[(_canonical(urlsplit(p.url).path), p.h1 or p.title)] is p]
+    for page in pages:  # a link to "/index.html" names the page kept as "/" too, and vice versa
+        same = [u for u in names if u != page.url and _canonical(u) == _canonical(page.url)]
+        for u in same:
+            names.setdefault(page.url, Counter()).update(names[u])
+    # Names shared by many pages (breadcrumbs, banners, the product's own name) name none of them.
+    given = Counter(n.lower() for page in pages for n in {*names.get(page.url, Counter()), page.h1,
+                                                           *TITLE_SEPARATORS.split(page.title)} if n)
+    shared = {n for n, k in given.items() if k >= SHARED_NAME_PAGES}
+    shared |= {site_name.lower(), _undecorated(site_name).lower()}
     placed: set[tuple[str, str]] = set()
     ids: set[str] = set()
     out_pages = []
     for page in pages:
-        own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t != site_name]
-        candidates = [t for t, _ in names.get(page.url, Counter()).most_common()]
+        own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t.lower() not in shared]
+        candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if t.lower() not in shared]
         title = (candidates[0] if candidates else "") or page.h1 or (own[0] if own else "") or _relative(
             page.url, result.origin)
         aliases = [a for a in dict.fromkeys(candidates[1:] + [page.h1] + own)
-                   if a and a.lower() != title.lower() and len(a.split()) <= MAX_ALIAS_WORDS]
+                   if a and a.lower() != title.lower() and a.lower() not in shared
+                   and len(a.split()) <= MAX_ALIAS_WORDS]
         page_id = base = _slug(title)
         n = 2
         while page_id in ids:

@@ -48,9 +48,9 @@ class Ranker:
 
     def _nearest(self, word: str) -> str | None:
         """The stem of the known word that ``word`` looks most like, if close enough. Not for
-        words under 5 letters: one or two edits away from too much ("Star" for "stop" was taken for
-        "start", a name of the dashboard; fixtures and the bench corpus lost nothing by it)."""
-        if len(word) < 5 or word in COMMON_WORDS or word in CARRIERS:
+        words under 6 letters: one edit away from too much ("Star" for "stop" was taken for
+        "start", a name of the dashboard; real people's "smart mirror" too)."""
+        if len(word) < 6 or word in COMMON_WORDS or word in CARRIERS:
             return None
         best, best_ratio = None, FUZZY_RATIO
         for form, form_stem in self._forms.items():

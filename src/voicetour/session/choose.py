@@ -1,7 +1,10 @@
 """Which words to act on: the grammar's or the verifier's (a pure function of both).
 
-The verifier's words win when they name a target or a control word; when they name nothing but
-the grammar's do, the grammar's stand (the verifier mishears product words: "show me building");
+The verifier's words win when they name a target or a control word. When they name nothing,
+the grammar's page does not stand against them: on real people who were not asking for anything
+the grammar made product words of everything ("snowboy" -> "seats now", "view glass" -> "view
+plans") while the verifier heard what was said (and a misheard product word, "show me building",
+is matched by the ranker's fuzzy step anyway);
 when neither names anything, a ``careful`` choice (at a pause's CAREFUL step and at the end)
 asks for the verifier's slower, thorough listen; failing that, the verifier's words are the
 caption. ``listen(kind)`` gives the verifier's words, or None when they are not in yet (the caller
@@ -37,8 +40,8 @@ def choose(
         return grammar_text, "grammar"  # same page; the grammar also knows which element
     if verdict == "accept" or control_of(heard) is not None:
         return heard, "verifier"
-    if grammar_verdict == "accept" or _plausible_control(grammar_text, heard):
-        return grammar_text, "grammar"
+    if (grammar_verdict == "accept" and not words(heard)) or _plausible_control(grammar_text, heard):
+        return grammar_text, "grammar"  # the verifier heard nothing: the grammar is all there is
     if careful:
         careful_text = listen("careful")
         if careful_text is None:
@@ -46,8 +49,8 @@ def choose(
         careful_verdict, _ = decide(ranker.rank(careful_text, fuzzy=True), policy)
         if careful_verdict == "accept" or control_of(careful_text) is not None:
             return careful_text, "verifier"
-    if verdict == "suggest" or (grammar_verdict == "none" and heard):
-        return heard, "verifier"
+    if verdict == "suggest" or words(heard):
+        return heard, "verifier"  # what was said, even if it names nothing: the grammar's page does not stand
     return grammar_text, "grammar"
 
 

@@ -50,6 +50,7 @@ from voicetour.session.choose import Choice, choose
 from voicetour.session.config import SessionConfig
 from voicetour.session.decisions import TurnDecisions
 from voicetour.session.engine import Engine
+from voicetour.session.policy import decide
 from voicetour.session.tour import At, Tour
 from voicetour.session.turn import Pause, Turn
 
@@ -267,7 +268,8 @@ class Session(TurnDecisions):
     def _start(self) -> list[Event]:
         self.turn += 1
         start_ms = self.audio_ms - len(self.preroll) * FRAME_MS
-        turn = self.current = Turn(before=self.tour.url, start_ms=start_ms, last_voiced_ms=self.audio_ms)
+        turn = self.current = Turn(before=self.tour.url, start_ms=start_ms, last_voiced_ms=self.audio_ms,
+                                   detected_ms=self.audio_ms)
         self.recognizer.start()
         for f in self.preroll:
             turn.audio += f
@@ -305,7 +307,19 @@ class Session(TurnDecisions):
         events.append(State(*at, "heard"))
         if turn.command is not None and control_of(text) == turn.command:
             return [*events, State(*at, "listening")]  # already done at the pause
-        return events + self.tour.resolve(at, text, turn.committed, turn.before, fuzzy=source != "grammar")
+        pages = turn.spoken_ms >= self.config.policy.min_page_speech_ms or self._alike(turn)
+        return events + self.tour.resolve(at, text, turn.committed, turn.before, fuzzy=source != "grammar",
+                                          pages=pages)
+
+    def _alike(self, turn: Turn) -> bool:
+        """Whether the grammar's final words and the verifier's name the same page, neither
+        guessing from similar words (or there is no verifier to ask)."""
+        if self.engine.verifier is None:
+            return True
+        heard = turn.words.get("quick", turn.words.get("pause", ""))
+        named = [decide(self.engine.ranker.rank(t), self.config.policy) for t in (turn.final or "", heard)]
+        return all(v == "accept" and top is not None for v, top in named) and len(
+            {top.target.url for _, top in named if top is not None}) == 1
 
     def _typed(self, text: str) -> list[Event]:
         self.turn += 1

@@ -75,13 +75,22 @@ class TurnDecisions:
             return []  # a command was carried out / the verifier decided on these words: wait for more
         if turn.heard_url is not None and turn.heard_url != turn.top_url:  # the verifier hears another page
             return []
-        stable_for = self.audio_ms - turn.top_since_ms
         policy = self.config.policy
+        if not self._enough(turn):
+            return []  # too little speech to show a page for on the grammar's word alone
+        stable_for = self.audio_ms - turn.top_since_ms
         settled = self.endpointer.silence_ms >= policy.pause_ms and stable_for >= policy.settled_ms
         top = confident(turn.ranked, policy)
         if (stable_for < policy.stable_ms and not settled) or top is None or control_of(turn.partial) is not None:
             return []
         return self._switch(turn, top.target)
+
+    def _enough(self, turn: Turn) -> bool:
+        """Whether the grammar may show its page early: enough speech for it alone, or less when
+        the words heard while speaking name the same page."""
+        policy = self.config.policy
+        alone = turn.heard_url is None  # no word from the verifier agrees yet
+        return turn.spoken_ms >= (policy.min_grammar_speech_ms if alone else policy.min_page_speech_ms)
 
     def _switch(self, turn: Turn, target: Target) -> list[Event]:
         """Go to ``target`` early, undoing an early page it replaces."""
@@ -135,7 +144,7 @@ class TurnDecisions:
     def _decide_pause(self, turn: Turn, pause: Pause, careful: bool) -> list[Event] | None:
         """At a pause, act on the verifier's words rather than wait for the endpoint: a page the
         grammar did not commit to, or (careful step only) a command."""
-        if turn.committed is None and confident(turn.ranked, self.config.policy) is not None:
+        if turn.committed is None and confident(turn.ranked, self.config.policy) is not None and self._enough(turn):
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
         chosen = self._choose(turn.partial, careful)
         if chosen is None:
@@ -154,6 +163,8 @@ class TurnDecisions:
         verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
         if source != "verifier" or verdict != "accept" or top is None:
             return []
+        if turn.spoken_ms < self.config.policy.min_page_speech_ms:
+            return []  # too little speech to go to a page at a pause: the end decides
         pause.decided = top.target
         if turn.committed is not None and turn.committed.url == top.target.url:
             return []
@@ -189,7 +200,8 @@ class TurnDecisions:
         agreed = url is not None and url in (turn.heard_url, turn.top_url)
         turn.heard_url = url
         events = self._prerender((url, *turn.prerendered)) if url is not None else []
-        if agreed and top is not None and (turn.committed is None or turn.committed.url != url):
+        enough = turn.spoken_ms >= self.config.policy.min_page_speech_ms
+        if agreed and enough and top is not None and (turn.committed is None or turn.committed.url != url):
             events += self._switch(turn, top.target)
         return events
 

@@ -30,6 +30,17 @@ class PolicyConfig:
     ``settled_ms`` of stability is enough."""
     accept_score: float = 0.5
     suggest_score: float = 0.3
+    min_page_speech_ms: int = 500
+    """Speech (from its start to the last voiced frame, ``Turn.spoken_ms``) a turn needs before
+    any page is shown early, and below which a page is gone to at the end only when the grammar
+    and the verifier name it alike. Real people saying one word that is not a request
+    (shared/realspeech speech_commands: p50 380 ms, p75 520 ms) were turned into pages by both
+    recognizers ("up" -> "app", "bed" -> "an role"); our requests have p5 774 ms (fixtures; 665 ms
+    in 10 dB noise), 880 ms (the real apps' requests)."""
+    min_grammar_speech_ms: int = 800
+    """...and the grammar alone (no word from the verifier yet) may show a page early only after
+    this much: on real wake words ("jarvis", "view glass", p50 740 ms) it flashed a page
+    mid-word that its own final words and the verifier's then took back."""
 
 
 def confident(ranked: list[Ranked], cfg: PolicyConfig) -> Ranked | None:

@@ -58,16 +58,18 @@ class Tour:
         events = COMMANDS.get(name, _ok)(self, at)
         return [*events, State(*at, "listening")] if done else events
 
-    def resolve(self, at: At, text: str, committed: Target | None, before: str | None, fuzzy: bool) -> list[Event]:
+    def resolve(self, at: At, text: str, committed: Target | None, before: str | None, fuzzy: bool,
+                pages: bool = True) -> list[Event]:
         """Act on a final transcript, given what the turn went to early. ``fuzzy`` lets unknown
         words match similar known ones: right for typed or verifier text, wrong for grammar output
-        (whose words are all known)."""
+        (whose words are all known). Without ``pages``, the words may be a command but not a page
+        (too little evidence that they were a request at all)."""
         command = control_of(text)
         if command is not None:
             if committed is not None:  # "scroll down" misheard as a page while it was being said
                 return [self.cancel(at, before, "it was a command, not a page"), *self.command(at, command)]
             return self.command(at, command)
-        verdict, top = decide(self.ranker.rank(text, fuzzy=fuzzy), self.policy)
+        verdict, top = decide(self.ranker.rank(text, fuzzy=fuzzy), self.policy) if pages else ("none", None)
         events: list[Event] = []
         if verdict == "accept" and top is not None:
             target = top.target

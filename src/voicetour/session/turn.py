@@ -40,6 +40,8 @@ class Turn:
     start_ms: int
     """Audio time of the first sample in ``audio`` (the pre-roll included)."""
     last_voiced_ms: int
+    detected_ms: int
+    """Audio time at which the endpointer heard speech start."""
     committed: Target | None = None
     """The target this turn has gone to so far."""
     partial: str = ""
@@ -65,6 +67,12 @@ class Turn:
     pause: Pause | None = None
     final: str | None = None
     """The grammar's final words, once the turn is ending."""
+
+    @property
+    def spoken_ms(self) -> int:
+        """How long the person has been speaking: from the start of speech to the last voiced frame
+        (steadier in noise than ``voiced_ms``, which the noise floor thins out)."""
+        return self.last_voiced_ms - self.detected_ms
 
     def speech(self, tail_ms: int) -> bytes:
         """The utterance up to its last voiced frame plus ``tail_ms`` (or as much of that tail as

