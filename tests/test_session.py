@@ -42,7 +42,7 @@ def run(session: Session, pcm: bytes, start_ns: int = 0) -> list:  # type: ignor
     return events
 
 
-EAGER = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_grammar_speech_ms=0))
+EAGER = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0))
 """For tests of the commit and correction mechanics on a short scripted utterance: no minimum of
 speech before a page is shown (the minimums have tests of their own)."""
 

@@ -68,16 +68,26 @@ def _relative(url: str, origin: str) -> str:
     return path + ("?" + parts.query if parts.query else "") if url.startswith(origin) else url
 
 
+def _title(page: PageInfo, names: dict[str, Counter[str]], shared: set[str], origin: str) -> str:
+    """What the product calls a page: its most used link text, else its h1, else its <title>."""
+    own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t.lower() not in shared]
+    candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if t.lower() not in shared]
+    return (candidates[0] if candidates else "") or page.h1 or (own[0] if own else "") or _relative(page.url, origin)
+
+
 def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     pages = result.pages
     site_name = name or _site_name(pages, result.origin)
     # How other pages link to each page: nav labels count double (that is the product's own name).
     names: dict[str, Counter[str]] = {}
     for page in pages:
+        buttons = {c.label.lower() for c in page.controls if c.kind != "section"}
         for link in page.links:
             target = normalise(page.url, link.href)
             if link.href.startswith("#") or (target == page.url and not link.in_nav):
                 continue  # an in-page anchor or a self-link ("Download") does not name the page
+            if not link.in_nav and _undecorated(link.text).lower() in buttons:
+                continue  # a button that happens to be a link ("Reset Password" -> the login page) names an action
             if target is not None:
                 names.setdefault(target, Counter())[_undecorated(link.text)] += 2 if link.in_nav else 1
     # Controls found on most pages are page chrome: keep them on the first page only.
@@ -101,13 +111,15 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     placed: set[tuple[str, str]] = set()
     ids: set[str] = set()
     out_pages = []
+    titles = {page.url: _title(page, names, shared, result.origin) for page in pages}
     for page in pages:
         own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t.lower() not in shared]
         candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if t.lower() not in shared]
-        title = (candidates[0] if candidates else "") or page.h1 or (own[0] if own else "") or _relative(
-            page.url, result.origin)
-        aliases = [a for a in dict.fromkeys(candidates[1:] + [page.h1] + own)
-                   if a and a.lower() != title.lower() and a.lower() not in shared
+        title = titles[page.url]
+        others = {t.lower() for u, t in titles.items() if u != page.url} | {  # another page's own name
+            p.h1.lower() for p in pages if p.url != page.url and p.h1}
+        aliases = [a for a in dict.fromkeys(candidates + [page.h1] + own)
+                   if a and a.lower() != title.lower() and a.lower() not in shared | others
                    and len(a.split()) <= MAX_ALIAS_WORDS]
         page_id = base = _slug(title)
         n = 2
@@ -119,6 +131,8 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
         labels: set[str] = set()
         for c in page.controls:
             key = (c.label, c.selector)
+            if c.kind != "section" and _undecorated(c.label).lower() in others:
+                continue  # a way to another page ("Create an Account!" -> Register), not a thing on this one
             if (key in common and key in placed) or c.label.lower() in labels:
                 continue  # page chrome already placed, or a repeated label ("Connect" x 3): the first one
             placed.add(key)

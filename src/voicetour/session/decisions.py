@@ -76,8 +76,8 @@ class TurnDecisions:
         if turn.heard_url is not None and turn.heard_url != turn.top_url:  # the verifier hears another page
             return []
         policy = self.config.policy
-        if not self._enough(turn):
-            return []  # too little speech to show a page for on the grammar's word alone
+        if not self._enough(turn) or self._heard_otherwise(turn):
+            return []  # too little speech yet, or the verifier heard all of it and not this page
         stable_for = self.audio_ms - turn.top_since_ms
         settled = self.endpointer.silence_ms >= policy.pause_ms and stable_for >= policy.settled_ms
         top = confident(turn.ranked, policy)
@@ -85,12 +85,20 @@ class TurnDecisions:
             return []
         return self._switch(turn, top.target)
 
+    def _heard_otherwise(self, turn: Turn) -> bool:
+        """Whether the verifier's listen of all the speech so far names another page or none:
+        the end decides on those words, so a page the grammar shows now would be taken back
+        ("snowboy": the pause's careful listen heard "Snowboy!", then the grammar's "see all add
+        hook" showed a page in the silence that followed)."""
+        heard = turn.words.get("careful", turn.words.get("quick"))
+        if heard is None:
+            return False
+        verdict, top = decide(self.engine.ranker.rank(heard, fuzzy=True), self.config.policy)
+        return verdict != "accept" or top is None or top.target.url != turn.top_url
+
     def _enough(self, turn: Turn) -> bool:
-        """Whether the grammar may show its page early: enough speech for it alone, or less when
-        the words heard while speaking name the same page."""
-        policy = self.config.policy
-        alone = turn.heard_url is None  # no word from the verifier agrees yet
-        return turn.spoken_ms >= (policy.min_grammar_speech_ms if alone else policy.min_page_speech_ms)
+        """Whether there has been enough speech to show a page before the person pauses."""
+        return turn.spoken_ms >= self.config.policy.min_early_speech_ms
 
     def _switch(self, turn: Turn, target: Target) -> list[Event]:
         """Go to ``target`` early, undoing an early page it replaces."""
@@ -200,8 +208,7 @@ class TurnDecisions:
         agreed = url is not None and url in (turn.heard_url, turn.top_url)
         turn.heard_url = url
         events = self._prerender((url, *turn.prerendered)) if url is not None else []
-        enough = turn.spoken_ms >= self.config.policy.min_page_speech_ms
-        if agreed and enough and top is not None and (turn.committed is None or turn.committed.url != url):
+        if agreed and self._enough(turn) and top is not None and (turn.committed is None or turn.committed.url != url):
             events += self._switch(turn, top.target)
         return events
 

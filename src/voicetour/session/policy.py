@@ -32,15 +32,16 @@ class PolicyConfig:
     suggest_score: float = 0.3
     min_page_speech_ms: int = 500
     """Speech (from its start to the last voiced frame, ``Turn.spoken_ms``) a turn needs before
-    any page is shown early, and below which a page is gone to at the end only when the grammar
+    a page is gone to at a pause; below it, a page is gone to at the end only when the grammar
     and the verifier name it alike. Real people saying one word that is not a request
     (shared/realspeech speech_commands: p50 380 ms, p75 520 ms) were turned into pages by both
     recognizers ("up" -> "app", "bed" -> "an role"); our requests have p5 774 ms (fixtures; 665 ms
     in 10 dB noise), 880 ms (the real apps' requests)."""
-    min_grammar_speech_ms: int = 800
-    """...and the grammar alone (no word from the verifier yet) may show a page early only after
-    this much: on real wake words ("jarvis", "view glass", p50 740 ms) it flashed a page
-    mid-word that its own final words and the verifier's then took back."""
+    min_early_speech_ms: int = 800
+    """...and before a page is shown while the person is still speaking (the grammar's word, or
+    words heard in the background): on real wake words ("jarvis", "snowboy", "view glass", p50
+    740 ms) both recognizers named a page mid-word that the pause's listen of the whole word then
+    took back. Shorter requests are shown at their first pause, on the listen of all they said."""
 
 
 def confident(ranked: list[Ranked], cfg: PolicyConfig) -> Ranked | None:
