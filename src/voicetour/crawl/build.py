@@ -68,11 +68,13 @@ def _relative(url: str, origin: str) -> str:
     return path + ("?" + parts.query if parts.query else "") if url.startswith(origin) else url
 
 
-def _title(page: PageInfo, names: dict[str, Counter[str]], shared: set[str], origin: str) -> str:
-    """What the product calls a page: its most used link text, else its h1, else its <title>."""
+def _names_of(page: PageInfo, names: dict[str, Counter[str]], shared: set[str], origin: str) -> list[str]:
+    """What the product calls a page, its name first: the link texts that point to it (most used
+    first), its h1, the parts of its <title>; its path when nothing names it."""
     own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t.lower() not in shared]
     candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if t.lower() not in shared]
-    return (candidates[0] if candidates else "") or page.h1 or (own[0] if own else "") or _relative(page.url, origin)
+    found = [n for n in dict.fromkeys(candidates + [page.h1] + own) if n]
+    return found or [_relative(page.url, origin)]
 
 
 def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
@@ -111,15 +113,14 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     placed: set[tuple[str, str]] = set()
     ids: set[str] = set()
     out_pages = []
-    titles = {page.url: _title(page, names, shared, result.origin) for page in pages}
+    named = {page.url: _names_of(page, names, shared, result.origin) for page in pages}
+    titles = {url: found[0] for url, found in named.items()}
     for page in pages:
-        own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t.lower() not in shared]
-        candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if t.lower() not in shared]
         title = titles[page.url]
         others = {t.lower() for u, t in titles.items() if u != page.url} | {  # another page's own name
             p.h1.lower() for p in pages if p.url != page.url and p.h1}
-        aliases = [a for a in dict.fromkeys(candidates + [page.h1] + own)
-                   if a and a.lower() != title.lower() and a.lower() not in shared | others
+        aliases = [a for a in named[page.url][1:]
+                   if a.lower() != title.lower() and a.lower() not in shared | others
                    and len(a.split()) <= MAX_ALIAS_WORDS]
         page_id = base = _slug(title)
         n = 2
