@@ -117,8 +117,7 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     titles = {url: found[0] for url, found in named.items()}
     for page in pages:
         title = titles[page.url]
-        others = {t.lower() for u, t in titles.items() if u != page.url} | {  # another page's own name
-            p.h1.lower() for p in pages if p.url != page.url and p.h1}
+        others = {n.lower() for u, found in named.items() if u != page.url for n in found}  # another page's name
         aliases = [a for a in named[page.url][1:]
                    if a.lower() != title.lower() and a.lower() not in shared | others
                    and len(a.split()) <= MAX_ALIAS_WORDS]

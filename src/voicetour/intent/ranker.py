@@ -22,6 +22,9 @@ FUZZY_PENALTY = 0.85
 counts as that word, at a discount. Only for free transcripts, never for grammar output."""
 
 ELEMENT_TIE_BREAK = 1.001  # an element that explains the words as well as its page wins: we can point at it
+OTHER_PAGE_ELEMENT = 0.9
+"""A control's label that matches no better than another page's own name loses to that page: "show
+me the button" is the Buttons page, not a "Button" control on the input-groups page (sneat)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +66,22 @@ class Ranker:
                 best, best_ratio = form_stem, ratio
         return best
 
+    def _joined(self, said: list[str]) -> list[str]:
+        """Two words said apart that the product writes as one ("nav bar" -> "navbar")."""
+        out: list[str] = []
+        for word in said:
+            if out and stem(out[-1]) not in self.weight and stem(out[-1] + word) in self.weight:
+                out[-1] += word
+            else:
+                out.append(word)
+        return out
+
     def rank(self, text: str, limit: int = 5, fuzzy: bool = False) -> list[Ranked]:
         """Targets for ``text``, best first. With ``fuzzy``, unknown words may stand for a
         similar-looking known word (scores then carry FUZZY_PENALTY)."""
         said: set[str] = set()
         guessed = False
-        said_words = words(text)
+        said_words = self._joined(words(text))
         for i, word in enumerate(said_words):
             if word in CARRIERS:
                 continue
@@ -100,5 +113,9 @@ class Ranker:
                 if target.is_element:
                     score = min(1.0, score * ELEMENT_TIE_BREAK)
                 best.append(Ranked(target, round(score, 4)))
+        pages = {r.target.url: r.score for r in best if not r.target.is_element}
+        best = [Ranked(r.target, round(r.score * OTHER_PAGE_ELEMENT, 4))
+                if r.target.is_element and any(u != r.target.url and v * ELEMENT_TIE_BREAK >= r.score
+                                               for u, v in pages.items()) else r for r in best]
         best.sort(key=lambda r: (-r.score, r.target.is_element is False, r.target.id))
         return best[:limit]
