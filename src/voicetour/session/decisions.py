@@ -76,13 +76,15 @@ class TurnDecisions:
         if turn.heard_url is not None and turn.heard_url != turn.top_url:  # the verifier hears another page
             return []
         policy = self.config.policy
-        if not self._enough(turn) or self._heard_otherwise(turn):
-            return []  # too little speech yet, or the verifier heard all of it and not this page
+        if not self._enough(turn):
+            return []  # too little speech to show a page for while it goes on
         stable_for = self.audio_ms - turn.top_since_ms
         settled = self.endpointer.silence_ms >= policy.pause_ms and stable_for >= policy.settled_ms
         top = confident(turn.ranked, policy)
         if (stable_for < policy.stable_ms and not settled) or top is None or control_of(turn.partial) is not None:
             return []
+        if self._heard_otherwise(turn):  # last: it ranks the verifier's words, and this runs every frame
+            return []  # the verifier heard all the speech and not this page
         return self._switch(turn, top.target)
 
     def _heard_otherwise(self, turn: Turn) -> bool:
