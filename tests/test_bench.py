@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -60,6 +61,11 @@ def test_both_pipelines_scored_and_reported(tiny, engine, tmp_path) -> None:  # 
     assert set(request.outcome.stages_ms) == {"vad", "transcribe", "intent"}
     assert by_file["espeak-us-02.wav"].ok and not by_file["espeak-us-02.wav"].false_action
     streaming = {r.item.file: r for r in results["streaming"]}
+    # A flash counts even when the turn ends on the right page.
+    billing = streaming["espeak-us-00.wav"]
+    flash = [{"type": "navigate", "url": "/team.html", "t_ms": 10.0}, *billing.outcome.actions]
+    flashed = score("streaming", engine, billing.item, dataclasses.replace(billing.outcome, actions=flash), folder)
+    assert flashed.ok and flashed.wrong_shown and not billing.wrong_shown
     assert streaming["espeak-us-00.wav"].ok and streaming["espeak-us-01.wav"].ok
     assert streaming["espeak-us-00.wav"].v2a_ms < request.v2a_ms  # type: ignore[operator]
     report = build_report(results, {"corpus": "tiny", "utterances": len(items), "timing": "model"})
@@ -123,5 +129,5 @@ def test_browser_bench_measures_a_pre_rendered_reveal(tiny, site, tmp_path) -> N
     assert team["ok"] and team["ended_on"] == "/team.html" and team["prerendered"] is True, team
     assert team["v2v_ms"] is not None and -2000 < team["v2v_ms"] < 2000
     joke = rows["espeak-us-02.wav"]
-    assert joke["ok"] and not joke["wrong_page_left"] and joke["v2v_ms"] is None
+    assert joke["ok"] and not joke["wrong_page_left"] and not joke["wrong_shown"] and joke["v2v_ms"] is None
     assert result["prerender_hit_rate"] == 1.0 and result["errors"] == 0

@@ -56,6 +56,8 @@ def test_help_me_is_a_lead_unless_it_is_all_that_is_said(engine) -> None:  # typ
     assert r.rank("help me find my invoices")[0].target.page_id == "billing"
     assert r.rank("can you help me book a flight", fuzzy=True) == []
     assert r.rank("help")[0].target.page_id == "support"
+    assert r.rank("Help, be agile.", fuzzy=True) == []  # whisper's words for "tell me a joke" in noise
+    assert r.rank("where can I get help please")[0].target.page_id == "support"
 
 
 def test_fuzzy_matching_is_for_free_transcripts_and_careful(engine) -> None:  # type: ignore[no-untyped-def]
@@ -64,6 +66,38 @@ def test_fuzzy_matching_is_for_free_transcripts_and_careful(engine) -> None:  # 
     assert r.rank("show me building", fuzzy=True)[0].target.page_id == "billing"
     assert r.rank("where am i in voices", fuzzy=True)[0].target.page_id == "billing"
     assert r.rank("we won for getting last night", fuzzy=True) == []  # getting is not settings
+
+
+def test_a_long_word_misheard_at_its_start_is_still_guessed(engine) -> None:  # type: ignore[no-untyped-def]
+    r = engine.ranker
+    assert r.rank("Open logifications", fuzzy=True)[0].target.page_id == "notifications"
+    assert r.rank("Open logifications") == []
+    assert r.rank("open a mification", fuzzy=True) == []  # under LONG_WORD letters: the first letter must agree
+
+
+def test_half_a_name_of_several_words_is_a_guess_not_a_match() -> None:
+    from voicetour.session.policy import PolicyConfig
+
+    site = parse_site({"name": "Admin", "base_url": "http://127.0.0.1:8123", "pages": [
+        {"id": "dashboard", "url": "/index.html", "title": "Dashboard",
+         "elements": [{"id": "export", "label": "Download report", "selector": "#export"}]},
+        {"id": "tables", "url": "/tables.html", "title": "Data tables"},
+    ]})
+    r = Ranker(targets_of(site))
+    top = r.rank("show me the data")  # half of a name: at most "did you mean", never a page to go to
+    assert top and top[0].target.page_id == "tables" and top[0].score < PolicyConfig().accept_score
+    assert r.rank("show me the report")[0].score < PolicyConfig().accept_score
+    assert r.rank("show me the data tables")[0].target.page_id == "tables"
+    assert r.rank("download the report")[0].target.id == "dashboard#export"
+
+
+def test_words_the_product_does_not_explain_count_against_a_match(engine) -> None:  # type: ignore[no-untyped-def]
+    from voicetour.session.policy import PolicyConfig, decide
+
+    r = engine.ranker
+    order = "I want a 20-ounce, Medium, Roles, Triple Shot Coffee with Almond Milk"  # a real coffee order
+    assert decide(r.rank(order, fuzzy=True), PolicyConfig())[0] != "accept"
+    assert r.rank("how do I set roles and permissions", fuzzy=True)[0].target.page_id == "team"
 
 
 def test_short_unknown_words_are_not_guessed(site) -> None:  # type: ignore[no-untyped-def]

@@ -42,9 +42,10 @@ def run(session: Session, pcm: bytes, start_ns: int = 0) -> list:  # type: ignor
     return events
 
 
-EAGER = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0))
+EAGER = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0, early_needs_both=False))
 """For tests of the commit and correction mechanics on a short scripted utterance: no minimum of
-speech before a page is shown (the minimums have tests of their own)."""
+speech before a page is shown, and the grammar alone may show one (those rules have tests of their
+own)."""
 
 
 def speech() -> bytes:
@@ -420,6 +421,32 @@ def test_the_grammar_cannot_commit_to_a_page_the_verifier_does_not_hear(grammar_
     baseline = run(Session(eng, recognizer=ScriptedRecognizer({22: "open all the security"},
                                                               final="open all the security"), config=EAGER), speech())
     assert [e.url for e in baseline if isinstance(e, Navigate)][0] == "/settings.html"  # without the answers
+
+
+def test_the_grammar_shows_a_page_early_only_once_the_verifier_names_it_too(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from voicetour.session.policy import PolicyConfig
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Show me the..."))
+    config = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0))
+    sure = {22: "show me billing"}  # the grammar is sure of billing from frame 22 on
+
+    def navigations(answers: list[str | None]) -> list[Navigate]:
+        s = Session(eng, recognizer=ScriptedRecognizer(sure, final="show me billing"), config=config)
+        return [e for e in _answering(s, speech(), answers) if isinstance(e, Navigate)]
+
+    # Background listens that name nothing: no page while the person speaks.
+    last_voiced = _last_voiced_ms(grammar_engine)
+    alone = navigations(["Show me the"] * 10)
+    assert all(n.audio_ms > last_voiced for n in alone)
+    # One that names the grammar's page: shown before the speaker stops.
+    both = navigations(["Show me the", "Show me billing"] + ["Show me billing"] * 8)
+    assert both[0].url == "/billing.html" and both[0].early and both[0].audio_ms < last_voiced
+    # Without the rule, the grammar alone shows it as soon as it is stable.
+    eager = Session(eng, recognizer=ScriptedRecognizer(sure, final="show me billing"), config=EAGER)
+    first = next(e for e in _answering(eager, speech(), ["Show me the"] * 10) if isinstance(e, Navigate))
+    assert first.audio_ms < both[0].audio_ms
 
 
 def _last_voiced_ms(grammar_engine) -> int:  # type: ignore[no-untyped-def]

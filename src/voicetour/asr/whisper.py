@@ -7,11 +7,20 @@ a neighbour. Whisper is much more accurate; the session asks it once per utteran
 pause, and lets it correct or rescue the grammar's decision (see session/core.py).
 
 Speed: faster-whisper's ``transcribe`` pads every input to whisper's 30 s window, so even a 2 s
-request costs ~250 ms on 2 cores, most of it encoding silence. CTranslate2 accepts a shorter
-encoder input, so we encode only the utterance (plus 1 s of silence), ~50 ms. ``thorough=True`` takes the
-slow full-window path (fewer mishearings on noisy speech). Whisper then tends
-to repeat itself when the window is short; ``no_repeat_ngram_size`` and a length cap derived from
-the audio's duration stop that.
+request costs ~600 ms here, most of it encoding silence. CTranslate2 accepts a shorter encoder
+input, so we encode the utterance padded to ``WINDOW_S`` (5 s). Measured on the quick bench corpus
+(126 files, 3 voices, noise down to 5 dB; /tmp numbers in docs/measuring.md), word error rate and
+time per listen on this 2-core machine:
+
+    window 1 s, greedy       WER 0.274   p50 142 ms     (the quick listen until now)
+    window 5 s, greedy       WER 0.236   p50 153 ms     (the quick listen)
+    window 5 s, beam 3       WER 0.213   p50 231 ms     (``thorough``: the careful listen)
+    window 30 s, greedy      WER 0.243   p50 605 ms     (faster-whisper's transcribe: the careful
+                                                         listen until now, and the field's baseline)
+
+Most of a listen is the decoder (the prompt of product words is read on every run), so a longer
+window costs little and a wider beam costs much. Whisper tends to repeat itself when the window
+is short; ``no_repeat_ngram_size`` and a length cap derived from the audio's duration stop that.
 """
 
 from __future__ import annotations
@@ -24,8 +33,12 @@ import numpy as np
 from voicetour.errors import UsageError
 
 TAIL_SILENCE_S = 1.0
+"""Silence after the utterance, at least (whisper ends a sentence better when it hears one end)."""
+WINDOW_S = 5.0
+"""The encoder's input, at least: the utterance and silence after it (measured above)."""
 TOKENS_PER_SECOND = 4
 BEAM_SIZE = 1
+THOROUGH_BEAM_SIZE = 3
 
 
 def bundled_model_dir() -> str:
@@ -59,26 +72,33 @@ class WhisperVerifier:
         audio = _samples(pcm)
         if audio is None:
             return ""
-        if thorough:
-            with self._lock:
-                segments, _ = self._whisper.transcribe(
-                    audio, language="en", beam_size=1, without_timestamps=True, temperature=0.0,
-                    condition_on_previous_text=False, vad_filter=False, initial_prompt=self._prompt,
-                )
-                return " ".join(s.text.strip() for s in segments).strip()
-        return self._quick(audio, wait=True) or ""
+        return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE) or ""
+
+    def transcribe_full(self, pcm: bytes) -> str:
+        """What the field's pipelines do: faster-whisper's own ``transcribe`` (the 30 s window),
+        for the baseline of ``voicetour bench``."""
+        audio = _samples(pcm)
+        if audio is None:
+            return ""
+        with self._lock:
+            segments, _ = self._whisper.transcribe(
+                audio, language="en", beam_size=1, without_timestamps=True, temperature=0.0,
+                condition_on_previous_text=False, vad_filter=False, initial_prompt=self._prompt,
+            )
+            return " ".join(s.text.strip() for s in segments).strip()
 
     def try_transcribe(self, pcm: bytes) -> str | None:
         """The quick listen, or ``None`` at once when the model is busy: a background listen must
         never queue behind another session's decision (load shedding)."""
         audio = _samples(pcm)
-        return self._quick(audio, wait=False) if audio is not None else ""
+        return self._quick(audio, wait=False, beam=BEAM_SIZE) if audio is not None else ""
 
-    def _quick(self, audio: np.ndarray, wait: bool) -> str | None:
+    def _quick(self, audio: np.ndarray, wait: bool, beam: int) -> str | None:
         import ctranslate2
 
-        audio = np.concatenate([audio, np.zeros(int(16000 * TAIL_SILENCE_S), dtype=np.float32)])
-        features = self._whisper.feature_extractor(audio, padding=0)
+        tail_s = max(TAIL_SILENCE_S, WINDOW_S - audio.size / 16000)
+        padded = np.concatenate([audio, np.zeros(int(16000 * tail_s), dtype=np.float32)])
+        features = self._whisper.feature_extractor(padded, padding=0)
         frames = min(3000, features.shape[-1] - features.shape[-1] % 2)
         batch = np.ascontiguousarray(features[None, :, :frames].astype(np.float32))
         # max_length counts the prompt too.
@@ -87,7 +107,7 @@ class WhisperVerifier:
             return None
         try:
             result = self._whisper.model.generate(
-                ctranslate2.StorageView.from_array(batch), [self._start], beam_size=BEAM_SIZE,
+                ctranslate2.StorageView.from_array(batch), [self._start], beam_size=beam,
                 max_length=max_tokens, no_repeat_ngram_size=3, suppress_blank=True,
             )
         finally:

@@ -58,6 +58,8 @@ class BrowserTurn:
     """With ``prerendered``: the pre-rendered frame had finished loading when it was revealed."""
     mispredictions: int
     wrong_page_left: bool
+    wrong_shown: bool = False
+    """A page other than the right one was shown during the turn (early flashes included)."""
     error: str | None = None
     turns: int = 1
     """Turns the page heard (more than one: a noise made a turn of its own, or a replay)."""
@@ -158,7 +160,8 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
     return BrowserTurn(item.file, item.text, expected, final_url, ok, v2v,
                        report["prerendered"] if report else None, report.get("ready") if report else None,
                        mispredictions,
-                       wrong_page_left=not ok and final_url not in (start, None), decided_ms=decided,
+                       wrong_page_left=not ok and final_url not in (start, None),
+                       wrong_shown=any(m["url"] != expected for m in navs), decided_ms=decided,
                        paint_ms=report.get("delay_ms") if report else None,
                        turns=len(heard), whisper=_verifier_work(trace["spans"]) if trace else None)
 
@@ -199,6 +202,7 @@ def run_browser(site: Site, items: list[corpus_mod.Item], folder: Path, base: st
         "mispredictions": sum(t.mispredictions for t in turns),
         "accuracy": round(sum(t.ok for t in turns) / len(turns), 3) if turns else None,
         "wrong_page_left_standing": sum(t.wrong_page_left for t in turns),
+        "wrong_page_shown": sum(t.wrong_shown for t in turns),
         "errors": sum(t.error is not None for t in turns),
         "more_than_one_turn": sum(t.turns > 1 for t in turns),
         "rows": [t.__dict__ for t in turns],
@@ -241,7 +245,8 @@ def browser_bench(site: Site, out: Path, quick: bool, corpus_dir: Path | None = 
         f"| voice-to-visible p99 (ms) | {v['p99']} |", f"| pre-render hit rate | {result['prerender_hit_rate']} |",
         f"| ... of which fully loaded when revealed | {result['prerender_ready_rate']} |",
         f"| accuracy | {result['accuracy']} |", f"| mispredictions | {result['mispredictions']} |",
-        f"| wrong page left standing | {result['wrong_page_left_standing']} |", "",
+        f"| wrong page left standing | {result['wrong_page_left_standing']} |",
+        f"| files showing a wrong page (flashes included) | {result['wrong_page_shown']} |", "",
         "Slowest turns: `decided` is the commit's audio time after the server's end of speech (waiting",
         "for words), `paint` the page's part (navigate received → painted); the rest is compute and transport;",
         "`whisper` is the verifier's work that ended in the 500 ms before the navigate (ms relative to it).",

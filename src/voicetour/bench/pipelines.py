@@ -58,6 +58,8 @@ class Scored:
     v2a_ms: float | None
     decided_audio_ms: float | None
     """Audio time of the deciding action, minus the end of speech (how long it waited for words)."""
+    wrong_shown: bool = False
+    """A page other than the right one was shown at some point (early flashes included)."""
 
 
 def run_streaming(engine: Engine, path: Path, realtime: bool = False) -> Outcome:
@@ -104,7 +106,8 @@ def run_baseline(engine: Engine, path: Path, silence_ms: int = BASELINE_SILENCE_
     if utterance is None or end_at_ms is None:
         return Outcome("", [], None, audio_ms, vad_ns / 1e6, stages)
     t0 = clock.monotonic_ns()
-    heard = engine.verifier.transcribe(bytes(utterance), thorough=True)
+    full = getattr(engine.verifier, "transcribe_full", None)  # the field's way, when the verifier has one
+    heard = full(bytes(utterance)) if full is not None else engine.verifier.transcribe(bytes(utterance), thorough=True)
     t1 = clock.monotonic_ns()
     command = control_of(heard)
     verdict, top = decide(engine.ranker.rank(heard, fuzzy=True), PolicyConfig())
@@ -140,10 +143,13 @@ def score(pipeline: str, engine: Engine, item: Item, outcome: Outcome, clean_dir
         ok = hit is not None and outcome.final_url is None  # the page it started on (none) is kept
     else:
         ok = not acts
+    right = engine.site.absolute(engine.site.page(item.page).url) if item.page is not None else None
+    wrong_shown = any(a["type"] == "navigate" and a.get("url") != right for a in acts)
     return Scored(
         pipeline, item, outcome, ok,
         false_action=item.kind == "ood" and bool(acts),
         v2a_ms=round(hit["t_ms"] - end, 1) if hit is not None else None,
         decided_audio_ms=round(float(hit.get("decided_ms", hit.get("audio_ms", hit["t_ms"]))) - end, 1)
         if hit is not None else None,
+        wrong_shown=wrong_shown,
     )

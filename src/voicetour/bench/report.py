@@ -45,6 +45,7 @@ def summarize(rows: list[Scored]) -> dict[str, Any]:
         "voice_to_action_ms": {"p50": _pct(lat, 50), "p95": _pct(lat, 95), "p99": _pct(lat, 99),
                                "mean": round(float(np.mean(lat)), 1) if lat else None, "n": len(lat)},
         "accuracy": _rate([r.ok for r in rows]),
+        "wrong_page_shown": sum(r.wrong_shown for r in rows),
         "false_action_rate": _rate([r.false_action for r in ood]),
         "ood_rejection_rate": _rate([r.ok for r in ood]),
         "rtf": round(sum(r.outcome.cpu_ms for r in rows) / audio_ms, 4) if audio_ms else None,
@@ -78,7 +79,7 @@ def build_report(results: dict[str, list[Scored]], meta: dict[str, Any]) -> dict
     report["rows"] = [
         {"pipeline": r.pipeline, "file": r.item.file, "voice": r.item.voice, "snr_db": r.item.snr_db,
          "kind": r.item.kind, "text": r.item.text, "heard": r.outcome.heard, "final_url": r.outcome.final_url,
-         "ok": r.ok, "v2a_ms": r.v2a_ms}
+         "ok": r.ok, "wrong_shown": r.wrong_shown, "v2a_ms": r.v2a_ms}
         for p in PIPELINES for r in results.get(p, [])
     ]
     return report
@@ -102,7 +103,8 @@ def markdown(report: dict[str, Any]) -> str:
     for label, key in (("voice-to-action p50 (ms)", "p50"), ("voice-to-action p95 (ms)", "p95"),
                        ("voice-to-action p99 (ms)", "p99")):
         lines.append(f"| {label} | {s['voice_to_action_ms'][key]} | {b['voice_to_action_ms'][key]} |")
-    for label, key in (("accuracy", "accuracy"), ("out-of-domain rejection", "ood_rejection_rate"),
+    for label, key in (("accuracy", "accuracy"), ("files showing a wrong page (flashes included)", "wrong_page_shown"),
+                       ("out-of-domain rejection", "ood_rejection_rate"),
                        ("false action rate (out-of-domain)", "false_action_rate"), ("real-time factor", "rtf"),
                        ("acted before end of speech", "acted_before_end_of_speech"),
                        ("early guesses corrected", "mispredictions")):

@@ -21,6 +21,8 @@ TITLE_SEPARATORS = re.compile(r"\s+[|·\-–—:]\s+")
 MAX_ALIAS_WORDS = 5
 DECORATION = re.compile(r"(?:\s+(?:\d+\+?|new|hot|pro|beta|free|soon))+$", re.IGNORECASE)
 """Badges and counters that navigation labels carry ("Chat 3", "Widgets 5", "Theme New")."""
+WORDLIKE = re.compile(r"[^\W\d_]{2}")
+"""A label people could say: it has a word of two letters or more."""
 SHARED_NAME_PAGES = 3
 """A name given to this many pages or more (a breadcrumb's "UI elements", a banner's "Pro") names
 none of them."""
@@ -133,6 +135,8 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
             key = (c.label, c.selector)
             if c.kind != "section" and _undecorated(c.label).lower() in others:
                 continue  # a way to another page ("Create an Account!" -> Register), not a thing on this one
+            if not WORDLIKE.search(c.label):
+                continue  # a counter or a code ("7", "3+" on a messages icon): nobody asks for it by that
             if (key in common and key in placed) or c.label.lower() in labels:
                 continue  # page chrome already placed, or a repeated label ("Connect" x 3): the first one
             placed.add(key)

@@ -13,8 +13,11 @@ CARRIERS = frozenset(
     show showing go going get take open see view look let's let bring find please page pages
     screen section tab want wanna need like just now up there here some thing things area part
     navigate switch jump head display visit check tell about okay ok um uh hey so then
-    new voicetour""".split()
+    new voicetour
+    under over into onto from by via within""".split()
 )
+"""...and the prepositions of names ("Under Maintenance" is the maintenance page: half of a name of
+several words is only a guess, ranker.HALF_COVERED)."""
 
 # Everyday words of off-topic speech. The recognizer's garbage loop is made of them, and the
 # ranker never takes one of them for a similar-looking product word.

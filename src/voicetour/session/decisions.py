@@ -73,8 +73,8 @@ class TurnDecisions:
             return []
         if turn.command is not None or (turn.pause is not None and turn.pause.decided is not None):
             return []  # a command was carried out / the verifier decided on these words: wait for more
-        if turn.heard_url is not None and turn.heard_url != turn.top_url:  # the verifier hears another page
-            return []
+        if turn.heard_url != turn.top_url and (turn.heard_url is not None or self._needs_both()):
+            return []  # the verifier hears another page, or has not named this one yet
         policy = self.config.policy
         if not self._enough(turn):
             return []  # too little speech to show a page for while it goes on
@@ -86,6 +86,10 @@ class TurnDecisions:
         if self._heard_otherwise(turn):  # last: it ranks the verifier's words, and this runs every frame
             return []  # the verifier heard all the speech and not this page
         return self._switch(turn, top.target)
+
+    def _needs_both(self) -> bool:
+        """Whether the grammar's page waits for the verifier to name it too before it is shown."""
+        return self.config.policy.early_needs_both and self.engine.verifier is not None
 
     def _heard_otherwise(self, turn: Turn) -> bool:
         """Whether the verifier's listen of all the speech so far names another page or none:
@@ -154,7 +158,8 @@ class TurnDecisions:
     def _decide_pause(self, turn: Turn, pause: Pause, careful: bool) -> list[Event] | None:
         """At a pause, act on the verifier's words rather than wait for the endpoint: a page the
         grammar did not commit to, or (careful step only) a command."""
-        if turn.committed is None and confident(turn.ranked, self.config.policy) is not None and self._enough(turn):
+        if (turn.committed is None and confident(turn.ranked, self.config.policy) is not None and self._enough(turn)
+                and not self._needs_both()):
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
         chosen = self._choose(turn.partial, careful)
         if chosen is None:
