@@ -51,6 +51,10 @@ def test_static_crawl_learns_the_product(helio, helio_site) -> None:  # type: ig
         {"label": "Name", "type": "text"}, {"label": "Email", "type": "email"},
         {"label": "Stage", "type": "select", "options": ["Lead", "Customer"]},
         {"label": "owner", "type": "radio", "options": ["Me", "My team"]}]
+    # A link in the text names where it goes; a link dressed as a button is an action here.
+    assert "Add a contact" in by_url["/contacts.html"].aliases
+    assert "Create a deal" not in by_url["/deals.html"].aliases
+    assert ("Create a deal", "button") in {(e.label, e.kind) for e in by_url["/index.html"].elements}
     # A counter ("12" unread) is not something people ask for: not an element, not in the grammar.
     assert [e.label for e in by_url["/inbox.html"].elements] == ["Compose message"]
     # The header's Help button is on every page: kept once.

@@ -449,6 +449,30 @@ def test_the_grammar_shows_a_page_early_only_once_the_verifier_names_it_too(gram
     assert first.audio_ms < both[0].audio_ms
 
 
+def test_a_sure_grammar_page_waits_for_the_verifier_only_until_the_deadline(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from voicetour.session.policy import PolicyConfig
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Show me billing"))
+    # No background listens while speaking: the pause's own listen is the one on its way.
+    config = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0),
+                           listen=ListenConfig(every_ms=0))
+    deadline = config.listen.deadline_ms
+    last_voiced = _last_voiced_ms(grammar_engine)
+
+    def first_navigation(delay_frames: int) -> Navigate:
+        s = Session(eng, recognizer=ScriptedRecognizer({22: "show me billing"}, final="show me billing"), config=config)
+        return next(e for e in _answering(s, speech(), ["Show me billing"], delay_frames) if isinstance(e, Navigate))
+
+    # The pause's listen is answered in 40 ms: its words decide, well before the deadline.
+    quick = first_navigation(2)
+    assert quick.url == "/billing.html" and quick.audio_ms - last_voiced < deadline
+    # It takes 800 ms (a busy machine): the grammar's page is shown at the deadline, not later.
+    late = first_navigation(40)
+    assert late.url == "/billing.html" and deadline <= late.audio_ms - last_voiced <= deadline + 40
+
+
 def _last_voiced_ms(grammar_engine) -> int:  # type: ignore[no-untyped-def]
     events = run(Session(grammar_engine, recognizer=ScriptedRecognizer({}, final=""), config=EAGER), speech())
     return next(e for e in events if isinstance(e, SpeechEnded)).last_voiced_ms

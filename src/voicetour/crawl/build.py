@@ -85,12 +85,12 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     # How other pages link to each page: nav labels count double (that is the product's own name).
     names: dict[str, Counter[str]] = {}
     for page in pages:
-        buttons = {c.label.lower() for c in page.controls if c.kind != "section"}
+        buttons = {c.label.lower() for c in page.controls if c.kind not in ("section", "link")}
         for link in page.links:
             target = normalise(page.url, link.href)
             if link.href.startswith("#") or (target == page.url and not link.in_nav):
                 continue  # an in-page anchor or a self-link ("Download") does not name the page
-            if not link.in_nav and _undecorated(link.text).lower() in buttons:
+            if not link.in_nav and (link.button or _undecorated(link.text).lower() in buttons):
                 continue  # a button that happens to be a link ("Reset Password" -> the login page) names an action
             if target is not None:
                 names.setdefault(target, Counter())[_undecorated(link.text)] += 2 if link.in_nav else 1

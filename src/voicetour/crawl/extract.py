@@ -25,6 +25,9 @@ class Link:
     text: str
     in_nav: bool
     selector: str
+    button: bool
+    """Dressed as a button: an action ("Register Account" -> the login page), not a name for
+    where it goes."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,13 @@ def selector_of(node: LexborNode) -> str:
         path.append(f"{current.tag}:nth-of-type({index})")
         current = parent
     return " > ".join(reversed(path))
+
+
+def _button_link(a: LexborNode) -> bool:
+    """A link dressed as a button ("Reset Password" at the end of sb-admin-2's form, class "btn"),
+    unlike a link in the text ("Forgot Password?" in sneat's login form)."""
+    classes = (a.attributes.get("class") or "").split()
+    return "btn" in classes or "button" in classes
 
 
 def _inside(node: LexborNode, tags: tuple[str, ...], roles: tuple[str, ...] = ()) -> bool:
@@ -153,7 +163,8 @@ def extract(url: str, html: str) -> PageInfo:
         text = label_of(a)
         if text:
             info.links.append(Link(a.attributes.get("href") or "", text,
-                                   _inside(a, NAV_TAGS, ("navigation", "menubar", "tablist")), selector_of(a)))
+                                   _inside(a, NAV_TAGS, ("navigation", "menubar", "tablist")), selector_of(a),
+                                   _button_link(a)))
     seen: set[str] = set()
 
     def add(control: Control) -> None:
@@ -173,7 +184,8 @@ def extract(url: str, html: str) -> PageInfo:
         add(Control(label_of(b), selector_of(b), "button"))
     for a in tree.css("a[href]"):
         if _is_action(label_of(a)) and not _inside(a, NAV_TAGS, ("navigation",)):
-            add(Control(label_of(a), selector_of(a), "link"))
+            # A link in the text names where it goes ("New on our platform? Create an account").
+            add(Control(label_of(a), selector_of(a), "button" if _button_link(a) else "link"))
     for form in tree.css("form"):
         legend = form.css_first("legend, h2, h3")
         submit = form.css_first('button[type="submit"], button:not([type]), input[type="submit"]')

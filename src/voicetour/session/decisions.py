@@ -10,6 +10,7 @@ from collections.abc import Callable
 from voicetour.audio.vad import Endpointer
 from voicetour.events import Candidate, Candidates, Event, ListenKind, Partial, Prerender, Transcribe
 from voicetour.intent.naming import Target
+from voicetour.intent.ranker import Ranked
 from voicetour.intent.text import control_of
 from voicetour.session.choose import Choice
 from voicetour.session.config import SessionConfig
@@ -152,14 +153,20 @@ class TurnDecisions:
             turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms))
             return [turn.asked]
         if turn.asked is not None and turn.asked.upto_ms >= turn.last_voiced_ms:
-            return None  # words for all the speech there is are on their way: decide on them
+            return self._until_deadline(turn, pause)  # words for all the speech are on their way
         return self._decide_pause(turn, pause, careful=step == "careful")
+
+    def _sure(self, turn: Turn) -> Ranked | None:
+        """The grammar's page, when it is sure enough to be shown without the verifier's words
+        (a confident top, enough speech, nothing shown yet)."""
+        if turn.committed is not None or not self._enough(turn):
+            return None
+        return confident(turn.ranked, self.config.policy)
 
     def _decide_pause(self, turn: Turn, pause: Pause, careful: bool) -> list[Event] | None:
         """At a pause, act on the verifier's words rather than wait for the endpoint: a page the
         grammar did not commit to, or (careful step only) a command."""
-        if (turn.committed is None and confident(turn.ranked, self.config.policy) is not None and self._enough(turn)
-                and not self._needs_both()):
+        if self._sure(turn) is not None and not self._needs_both():
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
         chosen = self._choose(turn.partial, careful)
         if chosen is None:
@@ -184,6 +191,17 @@ class TurnDecisions:
         if turn.committed is not None and turn.committed.url == top.target.url:
             return []
         return self._switch(turn, top.target)
+
+    def _until_deadline(self, turn: Turn, pause: Pause) -> list[Event] | None:
+        """Wait for the verifier's words on their way (the frames go on), but when the grammar is
+        sure of a page, only until ``deadline_ms`` of silence: then its page is shown without them
+        (they may still correct it). A decision never waits long on one whisper run: on a busy
+        machine one took 300-450 ms."""
+        sure = self._sure(turn)
+        if sure is None or not self._needs_both() or self.endpointer.silence_ms < self.config.listen.deadline_ms:
+            return None
+        pause.decided = sure.target
+        return self._switch(turn, sure.target)
 
     def _answered(self, request: Transcribe, text: str | None) -> list[Event]:
         """A background or pause listen came back: keep its words, prerender or reveal what they

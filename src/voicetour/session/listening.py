@@ -13,7 +13,9 @@ Two schedules, both in audio time:
       CAREFUL  at careful_ms  no page yet: a careful listen; commands are carried out here
 
 A step may wait (for an answer on its way) and is then taken when the answer arrives; ASK is
-passed over once the QUICK step's time has come. The numbers are measured: docs/measuring.md.
+passed over once the QUICK step's time has come. When the grammar is sure of a page, QUICK and
+CAREFUL wait for words on their way only until ``deadline_ms`` of silence, then show the
+grammar's page without them. The numbers are measured: docs/measuring.md.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class ListenConfig:
     (which cannot be taken back) are carried out here, not at the quick listen. 80 ms against
     120: fixtures 0.956 -> 0.967, quick bench p95 208 -> 189 ms; 60 ms held the frames behind
     the careful listen too early (p95 440 ms)."""
+    deadline_ms: int = 200
+    """...but when the grammar is sure of a page (``PolicyConfig.early_score`` and margin) and the
+    verifier's words for all the speech, on their way, are not in after this much silence, the
+    grammar's page is shown without them (they may still correct it). On a busy machine a whisper
+    run took 300-450 ms."""
     every_ms: int = 160
     """While the person speaks, ask for a background listen this often (0: never)."""
     first_ms: int = 400
@@ -52,13 +59,17 @@ class ListenConfig:
     """Audio kept after the last voiced frame when the verifier listens in a pause or at the end."""
 
     def __post_init__(self) -> None:
-        for name in ("ask_ms", "quick_ms", "careful_ms", "every_ms", "first_ms", "min_speech_ms", "tail_ms"):
+        for name in ("ask_ms", "quick_ms", "careful_ms", "deadline_ms", "every_ms", "first_ms", "min_speech_ms",
+                     "tail_ms"):
             value = getattr(self, name)
             if value < 0 or value % FRAME_MS:
                 raise UsageError(f"ListenConfig.{name} = {value}: must be a multiple of {FRAME_MS} ms, >= 0")
         if not self.quick_ms <= self.careful_ms:
             raise UsageError(f"ListenConfig: quick_ms ({self.quick_ms}) must not come after careful_ms "
                              f"({self.careful_ms})")
+        if self.deadline_ms < self.quick_ms:
+            raise UsageError(f"ListenConfig.deadline_ms ({self.deadline_ms}) must not come before quick_ms "
+                             f"({self.quick_ms})")
         if self.ask_ms and not FRAME_MS <= self.ask_ms < self.quick_ms:
             raise UsageError(f"ListenConfig.ask_ms ({self.ask_ms}) must come before quick_ms ({self.quick_ms})")
 
