@@ -443,6 +443,11 @@ def test_the_grammar_shows_a_page_early_only_once_the_verifier_names_it_too(gram
     # One that names the grammar's page: shown before the speaker stops.
     both = navigations(["Show me the", "Show me billing"] + ["Show me billing"] * 8)
     assert both[0].url == "/billing.html" and both[0].early and both[0].audio_ms < last_voiced
+    # Named in two of the product's words, all the target's: the grammar alone is enough.
+    s = Session(eng, recognizer=ScriptedRecognizer({22: "how do i export a report"}, final="how do i export a report"),
+                config=config)
+    strong = next(e for e in _answering(s, speech(), ["Show me the"] * 10) if isinstance(e, Navigate))
+    assert strong.url == "/reports.html" and strong.audio_ms < last_voiced
     # Without the rule, the grammar alone shows it as soon as it is stable.
     eager = Session(eng, recognizer=ScriptedRecognizer(sure, final="show me billing"), config=EAGER)
     first = next(e for e in _answering(eager, speech(), ["Show me the"] * 10) if isinstance(e, Navigate))

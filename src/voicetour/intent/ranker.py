@@ -100,6 +100,14 @@ class Ranker:
             return True
         return any(stem(w) not in self.weight for w in after if w not in CARRIERS)
 
+    def words_named(self, text: str, target: Target) -> int:
+        """How many of the product's words in ``text`` one name of ``target`` holds, every known
+        word said belonging to it (0 otherwise): "how do I export a report" names the export
+        control in 2 words, "show me the create" the register page in 1."""
+        said = {w for w in content_stems(" ".join(self._joined(words(text)))) if w in self.weight}
+        index = self.targets.index(target)
+        return len(said) if any(said <= phrase for phrase in self._phrases[index]) else 0
+
     def rank(self, text: str, limit: int = 5, fuzzy: bool = False) -> list[Ranked]:
         """Targets for ``text``, best first. With ``fuzzy``, unknown words may stand for a
         similar-looking known word (scores then carry FUZZY_PENALTY)."""

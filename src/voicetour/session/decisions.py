@@ -74,7 +74,7 @@ class TurnDecisions:
             return []
         if turn.command is not None or (turn.pause is not None and turn.pause.decided is not None):
             return []  # a command was carried out / the verifier decided on these words: wait for more
-        if turn.heard_url != turn.top_url and (turn.heard_url is not None or self._needs_both()):
+        if turn.heard_url != turn.top_url and (turn.heard_url is not None or self._needs_both(turn)):
             return []  # the verifier hears another page, or has not named this one yet
         policy = self.config.policy
         if not self._enough(turn):
@@ -88,9 +88,16 @@ class TurnDecisions:
             return []  # the verifier heard all the speech and not this page
         return self._switch(turn, top.target)
 
-    def _needs_both(self) -> bool:
-        """Whether the grammar's page waits for the verifier to name it too before it is shown."""
-        return self.config.policy.early_needs_both and self.engine.verifier is not None
+    def _needs_both(self, turn: Turn | None = None) -> bool:
+        """Whether the grammar's page waits for the verifier to name it too before it is shown:
+        unless the grammar's words name it in ``strong_words`` of its words or more (with a
+        ``turn``), which it did not make up from noise or a word that sounded alike."""
+        policy = self.config.policy
+        if not policy.early_needs_both or self.engine.verifier is None:
+            return False
+        if turn is None or not turn.ranked:
+            return True
+        return self.engine.ranker.words_named(turn.partial, turn.ranked[0].target) < policy.strong_words
 
     def _heard_otherwise(self, turn: Turn) -> bool:
         """Whether the verifier's listen of all the speech so far names another page or none:

@@ -35,6 +35,11 @@ class PolicyConfig:
     alone, listening for 46 pages' words, turned "I'd like to see some charts" into "see 7 for"
     and "show me the data tables" into "show me the create" and showed those pages (sb-admin-2:
     a wrong page shown in 12 of 69 files; measured in docs/measuring.md)."""
+    strong_words: int = 2
+    """...unless the grammar names it in this many of the product's words, all its words the
+    target's ("how do I export a report"): waiting for whisper there cost the quick bench p95
+    306 -> 396 ms, and the grammar's flashes on the real apps were one word ("show me the create")
+    or a number ("see 7 for")."""
     min_page_speech_ms: int = 500
     """Speech (from its start to the last voiced frame, ``Turn.spoken_ms``) a turn needs before
     a page is gone to at a pause; below it, a page is gone to at the end only when the grammar
