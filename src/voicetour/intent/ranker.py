@@ -63,6 +63,7 @@ class Ranker:
         self.weight = {w: 1.0 / len(pages) for w, pages in pages_of.items()}
         self._forms = {w: stem(w) for t in targets for p in t.phrases for w in words(p) if stem(w) in pages_of}
         self.vocabulary = frozenset(self.weight)
+        self._phrases_of = {t.id: sets for t, sets in zip(targets, self._phrases, strict=True)}
 
     def _nearest(self, word: str) -> str | None:
         """The stem of the known word that ``word`` looks most like, if close enough. Not for
@@ -105,8 +106,7 @@ class Ranker:
         word said belonging to it (0 otherwise): "how do I export a report" names the export
         control in 2 words, "show me the create" the register page in 1."""
         said = {w for w in content_stems(" ".join(self._joined(words(text)))) if w in self.weight}
-        index = self.targets.index(target)
-        return len(said) if any(said <= phrase for phrase in self._phrases[index]) else 0
+        return len(said) if any(said <= phrase for phrase in self._phrases_of[target.id]) else 0
 
     def rank(self, text: str, limit: int = 5, fuzzy: bool = False) -> list[Ranked]:
         """Targets for ``text``, best first. With ``fuzzy``, unknown words may stand for a

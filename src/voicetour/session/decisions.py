@@ -74,8 +74,8 @@ class TurnDecisions:
             return []
         if turn.command is not None or (turn.pause is not None and turn.pause.decided is not None):
             return []  # a command was carried out / the verifier decided on these words: wait for more
-        if turn.heard_url != turn.top_url and (turn.heard_url is not None or self._needs_both(turn)):
-            return []  # the verifier hears another page, or has not named this one yet
+        if turn.heard_url is not None and turn.heard_url != turn.top_url:  # the verifier hears another page
+            return []
         policy = self.config.policy
         if not self._enough(turn):
             return []  # too little speech to show a page for while it goes on
@@ -84,18 +84,20 @@ class TurnDecisions:
         top = confident(turn.ranked, policy)
         if (stable_for < policy.stable_ms and not settled) or top is None or control_of(turn.partial) is not None:
             return []
+        if turn.heard_url is None and self._needs_both(turn):
+            return []  # the verifier has not named this page yet
         if self._heard_otherwise(turn):  # last: it ranks the verifier's words, and this runs every frame
             return []  # the verifier heard all the speech and not this page
         return self._switch(turn, top.target)
 
-    def _needs_both(self, turn: Turn | None = None) -> bool:
+    def _needs_both(self, turn: Turn) -> bool:
         """Whether the grammar's page waits for the verifier to name it too before it is shown:
-        unless the grammar's words name it in ``strong_words`` of its words or more (with a
-        ``turn``), which it did not make up from noise or a word that sounded alike."""
+        unless the grammar's words name it in ``strong_words`` of its words or more, which it did
+        not make up from noise or a word that sounded alike."""
         policy = self.config.policy
         if not policy.early_needs_both or self.engine.verifier is None:
             return False
-        if turn is None or not turn.ranked:
+        if not turn.ranked:
             return True
         return self.engine.ranker.words_named(turn.partial, turn.ranked[0].target) < policy.strong_words
 
@@ -173,7 +175,7 @@ class TurnDecisions:
     def _decide_pause(self, turn: Turn, pause: Pause, careful: bool) -> list[Event] | None:
         """At a pause, act on the verifier's words rather than wait for the endpoint: a page the
         grammar did not commit to, or (careful step only) a command."""
-        if self._sure(turn) is not None and not self._needs_both():
+        if self._sure(turn) is not None and not self._needs_both(turn):
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
         chosen = self._choose(turn.partial, careful)
         if chosen is None:
@@ -205,7 +207,7 @@ class TurnDecisions:
         (they may still correct it). A decision never waits long on one whisper run: on a busy
         machine one took 300-450 ms."""
         sure = self._sure(turn)
-        if sure is None or not self._needs_both() or self.endpointer.silence_ms < self.config.listen.deadline_ms:
+        if sure is None or not self._needs_both(turn) or self.endpointer.silence_ms < self.config.listen.deadline_ms:
             return None
         pause.decided = sure.target
         return self._switch(turn, sure.target)
