@@ -24,12 +24,6 @@ counts as that word, at a discount. Only for free transcripts, never for grammar
 LONG_WORD = 9
 """A long word may be misheard at its start too ("logifications" for "notifications", quick bench
 fixtures), as long as the rest is the same."""
-UNKNOWN_WEIGHT = 0.5
-"""Each word of a free transcript that is neither the product's, nor an everyday word, nor a
-carrier counts this much against how much of what was said a target explains: "I want a 20-ounce,
-medium, roles, triple shot coffee" (a real coffee order) does not name the team page's roles.
-Measured on the final transcripts of the fixtures, both real apps and shared/realspeech: 0.5
-turned one non-request's page into none and cost no request; 1.0 cost 2 of 99 on sneat."""
 HALF_COVERED = 0.5
 """A name of several words that what was said covers only this much of (by weight) or less is a
 guess, not a match: "show me the data" is not "download data" (sb-admin-2, where a pause after
@@ -112,7 +106,6 @@ class Ranker:
         """Targets for ``text``, best first. With ``fuzzy``, unknown words may stand for a
         similar-looking known word (scores then carry FUZZY_PENALTY)."""
         said: set[str] = set()
-        unknown = 0
         guessed = False
         said_words = self._joined(words(text))
         for i, word in enumerate(said_words):
@@ -126,11 +119,9 @@ class Ranker:
             elif fuzzy and (near := self._nearest(word)) is not None:
                 said.add(near)
                 guessed = True
-            elif word not in COMMON_WORDS:
-                unknown += 1
         if not said:
             return []
-        said_weight = sum(self.weight[w] for w in said) + UNKNOWN_WEIGHT * unknown
+        said_weight = sum(self.weight[w] for w in said)
         best: list[Ranked] = []
         for target, phrases in zip(self.targets, self._phrases, strict=True):
             score = 0.0
