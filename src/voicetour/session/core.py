@@ -50,7 +50,6 @@ from voicetour.session.choose import Choice, choose
 from voicetour.session.config import SessionConfig
 from voicetour.session.decisions import TurnDecisions
 from voicetour.session.engine import Engine
-from voicetour.session.policy import decide
 from voicetour.session.tour import At, Tour
 from voicetour.session.turn import Pause, Turn
 
@@ -317,9 +316,8 @@ class Session(TurnDecisions):
         if self.engine.verifier is None:
             return True
         heard = turn.words.get("quick", turn.words.get("pause", ""))
-        named = [decide(self.engine.ranker.rank(t), self.config.policy) for t in (turn.final or "", heard)]
-        return all(v == "accept" and top is not None for v, top in named) and len(
-            {top.target.url for _, top in named if top is not None}) == 1
+        grammar, verifier = self._named(turn.final or "", fuzzy=False), self._named(heard, fuzzy=False)
+        return grammar is not None and verifier is not None and grammar.url == verifier.url
 
     def _typed(self, text: str) -> list[Event]:
         self.turn += 1

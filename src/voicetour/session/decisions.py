@@ -109,8 +109,13 @@ class TurnDecisions:
         heard = turn.words.get("careful", turn.words.get("quick"))
         if heard is None:
             return False
-        verdict, top = decide(self.engine.ranker.rank(heard, fuzzy=True), self.config.policy)
-        return verdict != "accept" or top is None or top.target.url != turn.top_url
+        named = self._named(heard)
+        return named is None or named.url != turn.top_url
+
+    def _named(self, text: str, fuzzy: bool = True) -> Target | None:
+        """The target ``text`` names, if the policy accepts it (``decide``)."""
+        verdict, top = decide(self.engine.ranker.rank(text, fuzzy=fuzzy), self.config.policy)
+        return top.target if verdict == "accept" and top is not None else None
 
     def _enough(self, turn: Turn) -> bool:
         """Whether there has been enough speech to show a page before the person pauses."""
@@ -191,15 +196,15 @@ class TurnDecisions:
                 events.append(self.tour.cancel(self._at(), turn.before, "it was a command, not a page"))
                 turn.committed = None
             return events + self.tour.command(self._at(), command, done=False)
-        verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
-        if source != "verifier" or verdict != "accept" or top is None:
+        named = self._named(text)
+        if source != "verifier" or named is None:
             return []
         if turn.spoken_ms < self.config.policy.min_page_speech_ms:
             return []  # too little speech to go to a page at a pause: the end decides
-        pause.decided = top.target
-        if turn.committed is not None and turn.committed.url == top.target.url:
+        pause.decided = named
+        if turn.committed is not None and turn.committed.url == named.url:
             return []
-        return self._switch(turn, top.target)
+        return self._switch(turn, named)
 
     def _until_deadline(self, turn: Turn, pause: Pause) -> list[Event] | None:
         """Wait for the verifier's words on their way (the frames go on), but when the grammar is
@@ -236,14 +241,15 @@ class TurnDecisions:
         if text is None or turn.command is not None or (turn.pause is not None and turn.pause.decided is not None):
             return []
         t0 = self._t()
-        verdict, top = decide(self.engine.ranker.rank(text, fuzzy=True), self.config.policy)
+        named = self._named(text)
         self._span("rank", t0, text)
-        url = top.target.url if verdict == "accept" and top is not None and control_of(text) is None else None
+        url = named.url if named is not None and control_of(text) is None else None
         agreed = url is not None and url in (turn.heard_url, turn.top_url)
         turn.heard_url = url
         events = self._prerender((url, *turn.prerendered)) if url is not None else []
-        if agreed and self._enough(turn) and top is not None and (turn.committed is None or turn.committed.url != url):
-            events += self._switch(turn, top.target)
+        shown = turn.committed is not None and turn.committed.url == url
+        if agreed and self._enough(turn) and named is not None and not shown:
+            events += self._switch(turn, named)
         return events
 
     def _trusted_early(self, text: str) -> bool:
@@ -254,9 +260,8 @@ class TurnDecisions:
         is heard again."""
         turn = self.current
         assert turn is not None
-        ranker, policy = self.engine.ranker, self.config.policy
-        if control_of(text) is not None or confident(ranker.rank(text), policy):
+        if control_of(text) is not None or confident(self.engine.ranker.rank(text), self.config.policy):
             return True
-        verdict, top = decide(ranker.rank(text, fuzzy=True), policy)
-        return verdict == "accept" and top is not None and top.target.url in (turn.heard_url, turn.top_url)
+        named = self._named(text)
+        return named is not None and named.url in (turn.heard_url, turn.top_url)
 
