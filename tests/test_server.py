@@ -144,3 +144,63 @@ def test_a_page_that_reconnects_before_the_old_socket_closed_still_resumes(app) 
         resumed, said = asyncio.run(main())
     assert resumed
     assert said == "Going back."  # the same conversation: it remembers the page before billing
+
+
+def test_past_capacity_a_new_visitor_is_told_the_tour_is_busy(site, engine) -> None:  # type: ignore[no-untyped-def]
+    from starlette.websockets import WebSocketDisconnect
+
+    app = create_app(site, app_dir=demo_app_dir(), engine=engine, max_sessions=1)
+    with TestClient(app) as client:
+        with client.websocket_connect("/ws") as first:
+            assert first.receive_json()["type"] == "ready"
+            with client.websocket_connect("/ws") as second:
+                busy = second.receive_json()
+                assert busy["type"] == "error" and busy["code"] == "busy" and "try again" in busy["message"]
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    second.receive_json()
+                assert closed.value.code == 1013
+            first.send_text(json.dumps({"type": "text", "text": "show me billing"}))
+            assert receive_until(first, "navigate")[-1]["url"] == "/billing.html"  # the admitted one goes on
+        with client.websocket_connect("/ws") as third:  # the place is free again
+            assert third.receive_json()["type"] == "ready"
+
+
+def test_a_client_that_sends_but_never_reads_cannot_grow_the_server(site, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Messages waiting for the core are bounded, and a message the client never takes ends the
+    session instead of holding it (and everything queued behind it) forever."""
+    from voicetour.errors import ProtocolError
+    from voicetour.server import socket as socket_module
+    from voicetour.server.parking import Sessions
+    from voicetour.server.socket import ClientGone, SessionSocket
+    from voicetour.telemetry.metrics import Metrics
+
+    class Deaf:
+        async def send_json(self, msg: object) -> None:
+            await asyncio.sleep(3600)
+
+    sock = SessionSocket(Deaf(), engine, Metrics(), Sessions({}, lambda: 0), lambda: 0)  # type: ignore[arg-type]
+    ping = {"type": "websocket.receive", "text": json.dumps({"type": "ping", "t": 1})}
+    for _ in range(socket_module.MAX_WAITING_MESSAGES):
+        sock.accept(ping)
+    with pytest.raises(ProtocolError) as refused:
+        sock.accept(ping)
+    assert refused.value.code == "overloaded" and "'ping' message was not processed" in str(refused.value)
+    assert len(sock.inbox) == socket_module.MAX_WAITING_MESSAGES
+    monkeypatch.setattr(socket_module, "SEND_TIMEOUT_S", 0.05)
+    with pytest.raises(ClientGone):
+        asyncio.run(sock.send({"type": "pong"}))
+
+
+def test_parked_sessions_are_bounded_oldest_first(engine) -> None:  # type: ignore[no-untyped-def]
+    from voicetour.server.parking import PARKED_PER_SESSION, Sessions
+    from voicetour.session.core import Session
+
+    sessions = Sessions({}, lambda: 0, max_open=1)  # type: ignore[arg-type]
+    parked = []
+    for _ in range(PARKED_PER_SESSION + 2):
+        token, recorder = sessions.new()
+        session = Session(engine)
+        sessions.park(token, session, recorder, [])
+        parked.append((token, session))
+    assert list(sessions.parked) == [t for t, _ in parked[-PARKED_PER_SESSION:]]
+    assert all(s.closed for _, s in parked[:2]) and not any(s.closed for _, s in parked[2:])

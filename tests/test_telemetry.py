@@ -103,7 +103,8 @@ def test_turn_metrics_from_the_recorder(grammar_engine) -> None:  # type: ignore
 
 def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-untyped-def]
     clock = ManualClock()
-    app = create_app(site, app_dir=demo_app_dir(), engine=engine, clock=clock)
+    app = create_app(site, app_dir=demo_app_dir(), engine=engine, clock=clock, admin_key="k3y")
+    admin = {"Authorization": "Bearer k3y"}
     pcm = read_wav(SPEECH / "piper-00.wav") + b"\x00" * 32 * 900
     with TestClient(app) as client:
         with client.websocket_connect("/ws") as ws:
@@ -132,10 +133,21 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
         assert 'voicetour_errors_total{code="bad_audio",stage="protocol"} 1.0' in text
         assert "voicetour_turns_total 1.0" in text and "process_cpu_seconds_total" in text
         assert 'voicetour_listens_total{outcome="answered",when="speaking"}' in text
-        assert ready["session"] in client.get("/trace").json()["sessions"]
-        trace = client.get(f"/trace/{ready['session']}").json()
+        assert ready["session"] in client.get("/trace", headers=admin).json()["sessions"]
+        trace = client.get(f"/trace/{ready['session']}", headers=admin).json()
         assert any(e.get("name") == "visible (loaded)" for e in trace["traceEvents"])
-        assert client.get("/trace/nope").status_code == 404
+        assert client.get("/trace/nope", headers=admin).status_code == 404
+        # What visitors said is not for anyone else: no key, a wrong key, another site's page.
+        other_site = {"Origin": "http://evil.example"}
+        for path in ("/trace", "/trace/all", f"/trace/{ready['session']}"):
+            for headers in ({}, {"Authorization": "Bearer nope"}, other_site):
+                refused = client.get(path, headers=headers)
+                assert refused.status_code == 401 and "admin key" in refused.json()["error"]
+        for path in ("/trace", "/metrics", "/"):
+            assert "access-control-allow-origin" not in client.get(path, headers={**admin, **other_site}).headers
+        # The embed snippet's files and /site are for the product's pages, on their own origin.
+        for path in ("/site", "/static/voicetour.js"):
+            assert client.get(path, headers=other_site).headers["access-control-allow-origin"] == "*"
 
 
 def test_page_visible_before_the_speaker_finished(grammar_engine) -> None:  # type: ignore[no-untyped-def]

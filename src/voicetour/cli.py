@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -169,8 +170,12 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
         app_dir = demo_app_dir()
     if app_dir is not None and not app_dir.is_dir():
         raise VoicetourError(f"--app-dir {app_dir}: not a folder")
-    app = create_app(site, app_dir=app_dir)
+    app = create_app(site, app_dir=app_dir, admin_key=os.environ.get("VOICETOUR_ADMIN_KEY") or None,
+                     max_sessions=getattr(args, "max_sessions", None))
     print(f"voicetour: {site.name} tour on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    if not os.environ.get("VOICETOUR_ADMIN_KEY"):
+        print(f"voicetour: traces: curl -H 'Authorization: Bearer {app.state.admin_key}' "
+              f"http://{args.host}:{args.port}/trace  (set VOICETOUR_ADMIN_KEY to choose the key)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws_max_size=1 << 16)
     return 0
 
@@ -187,6 +192,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--app-dir", help="serve the product from this folder (else it is proxied from base_url)")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--max-sessions", type=int, help="open conversations at once; more are told the tour is busy "
+                                                    "(default: 2 per core)")
     s.set_defaults(func=cmd_serve)
     m = sub.add_parser("simulate", help="run the core over WAV files")
     m.add_argument("--site", help="site.json (default: the bundled demo)")

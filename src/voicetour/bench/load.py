@@ -188,7 +188,8 @@ async def _level(n: int, base: str, pid: int, pool: list[Clip], per_session: int
 def _start_server(port: int, flame: Path | None, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "voicetour.cli", "serve", "--port", str(port),
            "--site", str(Path(__file__).resolve().parent.parent / "demo" / "site.json"),
-           "--app-dir", str(Path(__file__).resolve().parent.parent / "demo" / "app")]
+           "--app-dir", str(Path(__file__).resolve().parent.parent / "demo" / "app"),
+           "--max-sessions", "100000"]  # the sweep measures what happens past capacity
     if flame is not None:
         py_spy = Path(sys.executable).with_name("py-spy")
         exe = str(py_spy) if py_spy.exists() else "py-spy"

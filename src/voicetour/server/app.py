@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -22,12 +23,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from voicetour import clock as real_clock
 from voicetour.intent.naming import ACTION_VERBS
 from voicetour.server.parking import KEEP_TRACES, Sessions
-from voicetour.server.proxy import proxy
+from voicetour.server.proxy import METHODS, proxy
 from voicetour.server.socket import SessionSocket
 from voicetour.session.engine import Engine
 from voicetour.site.model import Site
@@ -39,10 +41,13 @@ WORKER_THREADS = 32
 
 
 def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = None,
-               clock: Callable[[], int] = real_clock.monotonic_ns) -> Starlette:
+               clock: Callable[[], int] = real_clock.monotonic_ns, admin_key: str | None = None,
+               max_sessions: int | None = None) -> Starlette:
     """The ASGI app. With ``app_dir`` the product is served from that folder at /app; otherwise
     /app proxies to the site's base_url. ``clock`` (monotonic ns) is the only clock the server
-    reads for sessions and their traces."""
+    reads for sessions and their traces. The traces hold what visitors said: /trace answers only
+    ``Authorization: Bearer <admin_key>`` (a random key when none is given: ``app.state.admin_key``)."""
+    admin_key = admin_key or secrets.token_urlsafe(24)
     engine = engine or Engine.for_site(site)
     metrics = Metrics()
     traces: OrderedDict[str, TurnRecorder] = OrderedDict()
@@ -57,7 +62,7 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
             "examples": _examples(engine),
         })
 
-    sessions = Sessions(traces, clock)
+    sessions = Sessions(traces, clock, max_sessions)
 
     async def socket(ws: WebSocket) -> None:
         await SessionSocket(ws, engine, metrics, sessions, clock).run()
@@ -65,10 +70,21 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
     async def metrics_page(request: Request) -> Response:
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
+    def refused(request: Request) -> Response | None:
+        """401 unless the request carries the admin key."""
+        given = request.headers.get("authorization", "")
+        if secrets.compare_digest(given.encode(), f"Bearer {admin_key}".encode()):
+            return None
+        return JSONResponse({"error": "traces hold what visitors said: send Authorization: Bearer <admin key> "
+                                      "(printed by voicetour serve, or VOICETOUR_ADMIN_KEY)"},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
     async def trace_list(request: Request) -> Response:
-        return JSONResponse({"sessions": list(traces)})
+        return refused(request) or JSONResponse({"sessions": list(traces)})
 
     async def trace(request: Request) -> Response:
+        if (no := refused(request)) is not None:
+            return no
         sid = request.path_params["session"]
         if sid == "all":
             return JSONResponse(chrome_trace(list(traces.values())))
@@ -82,11 +98,12 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         # Enough workers that sessions waiting for the shared whisper model do not starve the others'
         # frame decoding (the default pool has cores + 4 threads).
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(WORKER_THREADS, "voicetour"))
-        task = asyncio.create_task(_watch_loop(metrics, clock))
+        tasks = [asyncio.create_task(_watch_loop(metrics, clock)), asyncio.create_task(_sweep(sessions))]
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
 
     routes: list[Route | Mount | WebSocketRoute] = [
         Route("/", tour),
@@ -100,13 +117,30 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
     if app_dir is not None:
         routes.append(Mount("/app", StaticFiles(directory=app_dir, html=True), name="app"))
     else:
-        routes.append(Route("/app/{path:path}", proxy(site.base_url)))
-    # The embed snippet runs on the product's origin and loads our script, worklet and /site.
-    cors = Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
+        routes.append(Route("/app/{path:path}", proxy(site.base_url), methods=METHODS))
+    # The embed snippet runs on the product's origin and loads our script, worklet and /site:
+    # those, and nothing else, may be read from another origin.
+    cors = Middleware(CorsFor, prefixes=("/static/", "/site"))
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors])
     app.state.metrics = metrics
     app.state.traces = traces
+    app.state.admin_key = admin_key
     return app
+
+
+class CorsFor:
+    """CORS headers (any origin, GET) on the paths under ``prefixes`` only."""
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.prefixes = prefixes
+        self.cors = CORSMiddleware(app, allow_origins=["*"], allow_methods=["GET"])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(self.prefixes):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 async def _watch_loop(metrics: Metrics, clock: Callable[[], int], interval: float = 0.1) -> None:
@@ -126,6 +160,13 @@ async def _watch_loop(metrics: Metrics, clock: Callable[[], int], interval: floa
             metrics.loop_busy.set(min(1.0, late_ns / (now - wall0)))
             metrics.load.set(os.getloadavg()[0] / metrics.cores)
             cpu0, wall0, late_ns = cpu, now, 0
+
+
+async def _sweep(sessions: Sessions, interval: float = 5.0) -> None:
+    """Close parked sessions nobody came back for, whether or not anyone else connects."""
+    while True:
+        await asyncio.sleep(interval)
+        sessions.expire()
 
 
 def _examples(engine: Engine) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import uuid
 from collections import OrderedDict
@@ -20,6 +21,13 @@ PARK_SECONDS = 60
 """A closed session is kept this long for its visitor to resume it."""
 RESUME_WAIT_S = 3.0
 """How long a resuming page waits for its old socket to finish closing."""
+SESSIONS_PER_CORE = 2
+"""Default cap on open sessions: this many per core. A first bound, not yet a measured capacity:
+on this 2-core machine one session had a p95 voice-to-action of 491 ms and ten had 8.7 s (the
+load sweep in issue 15), so past a few the server stopped being instant for everyone."""
+PARKED_PER_SESSION = 2
+"""Parked sessions kept (each holds a recognizer, ~13.5 MB) per allowed open session; past it the
+oldest is closed."""
 
 
 class Sessions:
@@ -27,12 +35,27 @@ class Sessions:
     embed snippet reconnects after each full page load with the secret ``resume`` token from its
     ``ready`` message); and the traces of recent sessions."""
 
-    def __init__(self, traces: OrderedDict[str, TurnRecorder], clock: Callable[[], int]) -> None:
+    def __init__(self, traces: OrderedDict[str, TurnRecorder], clock: Callable[[], int],
+                 max_open: int | None = None) -> None:
         self.clock = clock
         self.traces = traces
+        self.max_open = max_open or SESSIONS_PER_CORE * (os.cpu_count() or 1)
+        self.open = 0
+        """Sessions admitted and not yet released."""
         self.parked: dict[str, tuple[Session, TurnRecorder, list[Event], int]] = {}
         self.live: dict[str, asyncio.Event] = {}
         """Tokens whose socket is open or still closing; the event is set when it is parked."""
+
+    def admit(self) -> bool:
+        """Take one of the ``max_open`` places, if one is free (release it with ``release``)."""
+        self.expire()
+        if self.open >= self.max_open:
+            return False
+        self.open += 1
+        return True
+
+    def release(self) -> None:
+        self.open -= 1
 
     def new(self) -> tuple[str, TurnRecorder]:
         recorder = TurnRecorder(uuid.uuid4().hex[:10])
@@ -49,6 +72,9 @@ class Sessions:
         # the ones after ``ready`` (a reply, the end of the turn).
         self.parked[token] = (session, recorder, [e for e in events if render(e) is not None],
                               self.clock())
+        while len(self.parked) > PARKED_PER_SESSION * self.max_open:  # the oldest goes first
+            oldest = next(iter(self.parked))
+            self.parked.pop(oldest)[0].close(self.clock())
         parked = self.live.pop(token, None)
         if parked is not None:
             parked.set()

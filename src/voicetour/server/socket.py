@@ -35,6 +35,16 @@ REALTIME_SLACK_MS = 2_000
 """Audio may run ahead of the wall clock by this much (network bursts) before we refuse it."""
 MAX_BACKLOG_MS = 10_000
 """Audio received but not yet processed, per session, beyond which new audio is refused."""
+MAX_WAITING_MESSAGES = 64
+"""Text messages (typed requests, pings, page reports) received but not yet handled, per session,
+beyond which a new one is refused with an error: a client that sends but never reads must not
+grow the server's memory."""
+SEND_TIMEOUT_S = 10.0
+"""A message the client has not taken within this long ends the session (it is not reading)."""
+
+
+class ClientGone(Exception):
+    """The client stopped reading; the session is parked as if it had disconnected."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,10 @@ class SessionSocket:
         self.metrics.send_queue.inc()
         t0 = self.clock()
         try:
-            await self.ws.send_json(msg)
+            await asyncio.wait_for(self.ws.send_json(msg), SEND_TIMEOUT_S)
+        except TimeoutError:
+            self.metrics.errors.labels("socket", "not_reading").inc()
+            raise ClientGone(f"the client took no message for {SEND_TIMEOUT_S:.0f} s") from None
         finally:
             self.metrics.send_queue.dec()
             self.metrics.send.observe((self.clock() - t0) / 1e9)
@@ -142,6 +155,12 @@ class SessionSocket:
 
     async def run(self) -> None:
         await self.ws.accept()
+        if not self.sessions.admit():  # full: say so at once, rather than slow everyone down
+            self.metrics.errors.labels("socket", "busy").inc()
+            await self.ws.send_json(error("busy", f"The voice tour is busy ({self.sessions.max_open} conversations); "
+                                                  "try again in a moment."))
+            await self.ws.close(code=1013)
+            return
         self.metrics.sessions.inc()
         try:
             parked = await self.sessions.resume(self.ws.query_params.get("resume") or "")
@@ -158,7 +177,10 @@ class SessionSocket:
             if pending:
                 await self.send_events(pending, self.clock())
             await self.loop()
+        except ClientGone:
+            pass  # it stopped reading before the conversation began
         finally:
+            self.sessions.release()
             self.metrics.sessions.dec()
 
     async def loop(self) -> None:
@@ -177,15 +199,15 @@ class SessionSocket:
                 except ProtocolError as exc:
                     self.metrics.errors.labels("protocol", exc.code).inc()
                     await self.send(error(exc.code, str(exc)))
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, ClientGone):
             pass
         finally:
             self.inbox.append(None)  # what was received is still processed, then the session closes
             self.wakeup.set()
             try:
                 await processor
-            except (WebSocketDisconnect, RuntimeError):
-                pass  # the client left while we were answering
+            except (WebSocketDisconnect, RuntimeError, ClientGone):
+                pass  # the client left (or stopped reading) while we were answering
             except Exception:
                 self.metrics.errors.labels("socket", "internal").inc()
                 log.exception("session %s failed", self.recorder.name)
@@ -221,7 +243,12 @@ class SessionSocket:
             self.recorder.audio(self.stream_ms, now)
             self.inbox.append((data, now))
         else:
-            self.inbox.append(parse_text(message.get("text") or ""))
+            parsed = parse_text(message.get("text") or "")
+            if sum(isinstance(m, ClientMessage) for m in self.inbox) >= MAX_WAITING_MESSAGES:
+                raise ProtocolError(f"{MAX_WAITING_MESSAGES} messages are already waiting on this session; this "
+                                    f"{parsed.type!r} message was not processed (read the server's messages, "
+                                    "then send it again)", code="overloaded")
+            self.inbox.append(parsed)
         self.wakeup.set()
 
     async def process(self) -> None:
