@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from voicetour.cli import main
 from voicetour.crawl.build import build_site, summarize
 from voicetour.crawl.extract import extract
-from voicetour.crawl.fetch import Limits, crawl_static
+from voicetour.crawl.fetch import CrawlResult, Limits, crawl_static
+from voicetour.crawl.urls import normalise
 from voicetour.evaluate import evaluate
 from voicetour.session.engine import Engine
 from voicetour.site.model import parse_site
@@ -102,6 +104,10 @@ def test_crawled_text_is_data_not_markup() -> None:
     info = extract("http://x/", html)
     assert info.title.startswith("<img src=x onerror=alert(1)>")  # kept literally, as text
     assert info.controls[0].label == "<script>alert(1)</script>"
+    # An id is data too, never part of a selector; and a path never becomes another host.
+    form = extract("http://x/", '<form><label for=\'a"]\'>Name</label><input id=\'a"]\'><button>Save</button></form>')
+    assert [f.label for f in form.controls[-1].fields] == ["Name"]
+    assert normalise("http://x/", "http://x//evil.example/x") == "http://x/evil.example/x"
 
 
 def test_single_page_app_rendered_by_clicking_its_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -126,3 +132,78 @@ def test_unseen_product_crawled_then_spoken_to(helio_site) -> None:  # type: ign
     report = evaluate(Engine.for_site(site), HELIO_SPEECH)
     assert report["accuracy"] >= 0.9, [(r["text"], r["heard"], r["final_url"]) for r in report["rows"] if not r["ok"]]
     assert report["ood_rejection_rate"] == 1.0 and report["false_action_rate"] == 0.0
+
+
+def test_a_page_is_also_named_within_its_navigation_submenu() -> None:
+    """sneat files Account, Notifications and Connections under "Account Settings"; people say
+    "notification settings". sb-admin-2 puts Buttons under a collapsed "Components" panel."""
+    nav = ('<nav><ul><li><a href="/">Home</a></li>'
+           '<li><a href="#" class="toggle"><div>Account Settings</div></a><ul>'
+           '<li><a href="/account">Account</a></li><li><a href="/notifications">Notifications</a></li></ul></li>'
+           '</nav><ul id="side"><li><a data-toggle="collapse" data-target="#c2" href="#"><span>Components</span></a>'
+           '<div id="c2" class="collapse"><h6>Custom Components:</h6><a href="/buttons">Buttons</a></div></li></ul>')
+    result = CrawlResult(start="http://x/", origin="http://x")
+    for path, title in (("/", "Home"), ("/account", "Account"), ("/notifications", "Notifications"),
+                        ("/buttons", "Buttons")):
+        result.pages.append(extract("http://x" + path, f"<title>{title}</title>{nav}<h1>{title}</h1>"))
+    groups = {link.text: link.group for link in result.pages[0].links}
+    assert groups == {"Home": "", "Account Settings": "", "Account": "Account Settings",
+                      "Notifications": "Account Settings", "Components": "", "Buttons": "Components"}
+    by_url = {p.url: p for p in parse_site(build_site(result)).pages}
+    assert by_url["/notifications"].title == "Notifications"  # the link's own text stays the name
+    assert "Account Settings Notifications" in by_url["/notifications"].aliases
+    assert "Account Settings" in by_url["/account"].aliases
+    assert "Components Buttons" in by_url["/buttons"].aliases
+    assert not by_url["/"].aliases
+    ranker = Engine.for_site(parse_site(build_site(result)), verify=False).ranker
+    assert ranker.rank("where are my notification settings")[0].target.url == "/notifications"
+
+
+def test_robots_txt_as_rfc_9309_reads_it() -> None:
+    """A 5xx robots.txt means the site cannot say: nothing is crawled. A redirect is followed."""
+    import httpx
+
+    def site(robots: httpx.Response) -> httpx.MockTransport:
+        def answer(request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/robots.txt":
+                return robots
+            if request.url.path == "/rules.txt":
+                return httpx.Response(200, text="User-agent: *\nDisallow: /private\n")
+            return httpx.Response(200, html='<title>Home</title><a href="/private">Private</a><a href="/a">A</a>')
+        return httpx.MockTransport(answer)
+
+    down = crawl_static("http://x/", transport=site(httpx.Response(503)))
+    assert not down.pages and "disallowed by robots.txt" in {p.what for p in down.problems}
+    moved = crawl_static("http://x/", transport=site(httpx.Response(301, headers={"Location": "/rules.txt"})))
+    assert {p.url for p in moved.pages} == {"http://x/", "http://x/a"}
+    assert not crawl_static("http://x/", transport=site(httpx.Response(404))).problems  # no rules: all allowed
+
+
+def test_a_page_that_trickles_in_stops_at_the_crawls_time_limit() -> None:
+    import httpx
+
+    t = [0]
+
+    def trickle():  # type: ignore[no-untyped-def]
+        yield b"<title>Slow</title>"
+        for _ in range(100):
+            t[0] += 1_000_000_000  # a byte a second
+            yield b" "
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        return httpx.Response(200, headers={"content-type": "text/html"}, stream=_Stream(trickle()))
+
+    result = crawl_static("http://x/", Limits(seconds=8, timeout=3), transport=httpx.MockTransport(answer),
+                          now=lambda: t[0])
+    assert not result.pages and t[0] <= 10_000_000_000
+    assert [p.what for p in result.problems] == ["still arriving at the crawl's time limit; skipped"]
+
+
+class _Stream(httpx.SyncByteStream):
+    def __init__(self, chunks):  # type: ignore[no-untyped-def]
+        self.chunks = chunks
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.chunks)

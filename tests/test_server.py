@@ -71,6 +71,10 @@ def test_spoken_request_over_the_socket(app) -> None:  # type: ignore[no-untyped
         (lambda ws: ws.send_json({"type": "launch_rockets"}), "unknown_type"),
         (lambda ws: ws.send_text(json.dumps({"type": "text", "text": "x" * 5000})), "too_large"),
         (lambda ws: ws.send_json({"type": "text"}), "invalid_message"),
+        (lambda ws: ws.send_text("[" * 2000 + "]" * 2000), "invalid_message"),  # nested too deeply
+        (lambda ws: ws.send_text('{"type": "visible", "url": "/\\ud800", "turn": 1}'), "invalid_message"),
+        (lambda ws: ws.send_json({"type": "page", "url": "javascript:alert(1)"}), "invalid_message"),
+        (lambda ws: ws.send_json({"type": "hello", "url": "//evil.example/x"}), "invalid_message"),
     ],
 )
 def test_bad_input_gets_an_error_and_the_session_goes_on(app, send, code) -> None:  # type: ignore[no-untyped-def]

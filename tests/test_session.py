@@ -340,11 +340,12 @@ def test_detach_keeps_an_early_page_and_the_session(grammar_engine) -> None:  # 
 
 
 def _answering(  # type: ignore[type-arg]
-    s: Session, pcm: bytes, answers: list[str | None] | Callable[[Transcribe], str | None], delay_frames: int = 2
+    s: Session, pcm: bytes, answers: list[str | None] | Callable[[Transcribe], str | None],
+    delay_frames: int | Callable[[Transcribe], int] = 2,
 ) -> list:
-    """Feed ``pcm`` frame by frame, answering each Transcribe request ``delay_frames`` later with
-    the next of ``answers`` or what ``answers(request)`` says (what a shell does, the listen
-    running beside the frames)."""
+    """Feed ``pcm`` frame by frame, answering each Transcribe request ``delay_frames`` later (or
+    ``delay_frames(request)``) with the next of ``answers`` or what ``answers(request)`` says
+    (what a shell does, the listen running beside the frames)."""
     events: list = []  # type: ignore[type-arg]
     due: list[tuple[int, Transcribe]] = []
     queue = list(answers) if isinstance(answers, list) else []
@@ -363,7 +364,8 @@ def _answering(  # type: ignore[type-arg]
         # The session's own quick and careful listens: answered at once by its engine's verifier.
         out = answer_requests(s.feed_transcript, out, s.engine.verifier, now)
         events += out
-        due += [(n + delay_frames, e) for e in out if isinstance(e, Transcribe) and e.may_decline]
+        due += [(n + (delay_frames(e) if callable(delay_frames) else delay_frames), e)
+                for e in out if isinstance(e, Transcribe) and e.may_decline]
     return events
 
 
@@ -476,6 +478,22 @@ def test_a_sure_grammar_page_waits_for_the_verifier_only_until_the_deadline(gram
     # It takes 800 ms (a busy machine): the grammar's page is shown at the deadline, not later.
     late = first_navigation(40)
     assert late.url == "/billing.html" and deadline <= late.audio_ms - last_voiced <= deadline + 40
+
+
+def test_no_grammar_page_at_the_deadline_when_the_words_heard_while_speaking_name_nothing(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """Real "snowboy": whisper heard "Snowboy!" while it was said, the grammar "see all add hook"
+    (the integrations page, sure of it); the pause's listen was late on a busy machine."""
+    import dataclasses
+
+    from voicetour.session.policy import PolicyConfig
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Snowboy"))
+    config = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0))
+    s = Session(eng, recognizer=ScriptedRecognizer({22: "show me billing"}, final="show me billing"), config=config)
+    events = _answering(s, speech(), lambda req: "Snowboy",
+                        delay_frames=lambda req: 40 if req.kind == "pause" else 2)
+    assert not [e for e in events if isinstance(e, Navigate)]
+    assert any(isinstance(e, Transcribe) and e.kind == "speaking" for e in events)  # it did listen while speaking
 
 
 def _last_voiced_ms(grammar_engine) -> int:  # type: ignore[no-untyped-def]
@@ -591,3 +609,56 @@ def test_a_declined_pause_listen_is_not_asked_again_in_that_pause(grammar_engine
     assert len([a for a in pause_asks if a.upto_ms > ended.last_voiced_ms]) == 1
     nav = [e for e in events if isinstance(e, Navigate)]  # ...and the session listened itself at 60 ms
     assert [e.url for e in nav] == ["/billing.html"] and nav[0].audio_ms == ended.last_voiced_ms + 60
+
+
+def test_a_request_that_names_two_pages_alike_asks_which_and_takes_a_one_word_answer(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    s = Session(grammar_engine, recognizer=ScriptedRecognizer({}, final=""))
+    asked = s.feed_text("notification settings", 0)
+    assert not [e for e in asked if isinstance(e, Navigate)]
+    assert [e.text for e in asked if isinstance(e, Say)] == ["Which one: Notifications, or Settings?"]
+    again = s.feed_text("yes", 0)  # does not say which: asked again, nothing moves
+    assert [e.text for e in again if isinstance(e, Say)] == ["Which one: Notifications, or Settings?"]
+    assert [e.url for e in s.feed_text("settings", 0) if isinstance(e, Navigate)] == ["/settings.html"]
+    assert [e.text for e in s.feed_text("team billing", 0) if isinstance(e, Say)] == ["Which one: Billing, or Team?"]
+    assert [e.url for e in s.feed_text("the second one", 0) if isinstance(e, Navigate)] == ["/team.html"]
+    s.feed_text("team billing", 0)
+    assert [e.url for e in s.feed_text("show me the reports", 0) if isinstance(e, Navigate)] == ["/reports.html"]
+    assert s.tour.choices is None  # a new request drops the question
+    assert not [e for e in s.feed_text("billing", 0) if isinstance(e, Say) and "Which" in e.text]
+
+
+def test_an_answer_to_the_question_needs_no_more_speech_than_its_word(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """One word is too little speech to go to a page on (real people's "up", "bed"), unless it
+    answers the question the agent asked."""
+    s = Session(grammar_engine, recognizer=ScriptedRecognizer({}, final=""))
+    s.feed_text("notification settings", 0)
+    short = s.tour.resolve((2, 0), "notifications", None, None, fuzzy=False, pages=False)
+    assert [e.url for e in short if isinstance(e, Navigate)] == ["/notifications.html"]
+    assert not [e for e in s.tour.resolve((3, 0), "notifications", None, None, fuzzy=False, pages=False)
+                if isinstance(e, Navigate)]  # no question pending: a word alone is not enough
+
+
+def test_in_a_pause_the_grammar_waits_when_the_words_heard_while_speaking_named_nothing_twice(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """Even in two of the product's words ("export report"), the grammar's page is not shown in a
+    pause while the verifier's last two background answers were words that name nothing; the
+    pause's own listen decides when it comes."""
+    import dataclasses
+
+    from voicetour.session.policy import PolicyConfig
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Snowboy"))
+    config = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0),
+                           listen=ListenConfig(every_ms=40, first_ms=40, deadline_ms=2000))
+    last_voiced = _last_voiced_ms(grammar_engine)
+
+    def navigations(pause_words: str) -> list[Navigate]:
+        s = Session(eng, recognizer=ScriptedRecognizer({int(last_voiced / 20) - 1: "export report"},
+                                                        final="export report"), config=config)
+        events = _answering(s, speech(), lambda req: pause_words if req.kind == "pause" else "Snowboy",
+                            delay_frames=lambda req: 15 if req.kind == "pause" else 1)
+        return [e for e in events if isinstance(e, Navigate)]
+
+    assert not navigations("Snowboy")  # nothing is shown: not early, not at the end
+    shown = navigations("How do I export a report?")
+    assert shown and shown[0].url == "/reports.html"
+    assert shown[0].audio_ms - last_voiced >= 15 * 20  # when the pause's listen named it, not before

@@ -37,6 +37,8 @@ def test_titles_only_is_enough() -> None:
         (lambda d: d["pages"].append(dict(d["pages"][0])), "pages[1].id: duplicate id 'team'"),
         (lambda d: d["pages"][0].update(url="team.html"), "pages[0].url: must start with '/'"),
         (lambda d: d.update(version=7), "version: this voicetour reads format 1"),
+        (lambda d: d["pages"][0].update(url="//evil.example/x"), "would leave the product"),
+        (lambda d: d["pages"][0].update(url="http://evil.example/phish"), "is not on the product"),
     ],
 )
 def test_invalid_fields_are_named(mutate, message) -> None:  # type: ignore[no-untyped-def]

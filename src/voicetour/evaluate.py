@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from voicetour.audio.wav import read_wav
+from voicetour.crawl.urls import same_page
 from voicetour.errors import InputError
 from voicetour.session.engine import Engine
 from voicetour.simulate import simulate_file
@@ -51,14 +52,18 @@ def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
         end = last_voiced_ms(read_wav(path))
         expected = _expected(engine, item.get("page"))
         navs = [a for a in res.actions if a["type"] in ("navigate", "back") and a.get("url")]
-        first_right = next((a for a in navs if a["url"] == expected), None)
-        wrong = [a["url"] for a in navs if a["url"] != expected]
+        def right(url: str | None, expected: str | None = expected) -> bool:
+            return url is not None and expected is not None and same_page(url) == same_page(expected)
+
+        first_right = next((a for a in navs if right(a["url"])), None)
+        wrong = [a["url"] for a in navs if not right(a["url"])]
+        ok = right(res.final_url) if expected else res.final_url is None
         rows.append({
             "file": item["file"], "voice": item["voice"], "text": item["text"], "heard": res.transcript,
-            "expected": expected, "final_url": res.final_url, "ok": res.final_url == expected,
+            "expected": expected, "final_url": res.final_url, "ok": ok,
             "false_action": expected is None and bool(navs),
             "wrong_shown": wrong,
-            "v2a_ms": round(first_right["t_ms"] - end, 1) if first_right and res.final_url == expected else None,
+            "v2a_ms": round(first_right["t_ms"] - end, 1) if first_right and ok and expected else None,
             "rtf": res.as_json()["rtf"],
             "mispredictions": res.mispredictions,
         })

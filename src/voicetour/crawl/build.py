@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from voicetour.crawl.extract import PageInfo
 from voicetour.crawl.fetch import CrawlResult
-from voicetour.crawl.urls import normalise
+from voicetour.crawl.urls import normalise, same_page
 
 TITLE_SEPARATORS = re.compile(r"\s+[|·\-–—:]\s+")
 MAX_ALIAS_WORDS = 5
@@ -31,13 +31,6 @@ none of them."""
 def _undecorated(text: str) -> str:
     """A label without its badges and counters; a label that is only a number stays as it is."""
     return DECORATION.sub("", text).strip() or text
-
-
-def _canonical(url: str) -> str:
-    """The page a URL shows: "/", "/index.html" and "/index.htm" are one page."""
-    parts = urlsplit(url)
-    path = re.sub(r"/index\.html?$", "/", parts.path or "/")
-    return path + ("?" + parts.query if parts.query else "")
 
 
 @dataclass
@@ -70,11 +63,25 @@ def _relative(url: str, origin: str) -> str:
     return path + ("?" + parts.query if parts.query else "") if url.startswith(origin) else url
 
 
-def _names_of(page: PageInfo, names: dict[str, Counter[str]], shared: set[str], origin: str) -> list[str]:
+def _grouped(group: str, text: str) -> str:
+    """A link's name within its navigation submenu: "Account Settings" + "Notifications" ->
+    "Account Settings Notifications" (what people say: "notification settings"); "" if none."""
+    group = _undecorated(group).rstrip(":").strip()
+    if not group or not WORDLIKE.search(group):
+        return ""
+    known = {w.lower() for w in group.split()}
+    rest = [w for w in text.split() if w.lower() not in known]
+    return " ".join([group, *rest])  # "Account Settings" + "Account": the group's own words
+
+
+def _names_of(page: PageInfo, names: dict[str, Counter[str]], grouped: dict[str, Counter[str]], shared: set[str],
+              origin: str) -> list[str]:
     """What the product calls a page, its name first: the link texts that point to it (most used
-    first), its h1, the parts of its <title>; its path when nothing names it."""
+    first), the same within their navigation submenu, its h1, the parts of its <title>; its path
+    when nothing names it."""
     own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t.lower() not in shared]
     candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if t.lower() not in shared]
+    candidates += [t for t, _ in grouped.get(page.url, Counter()).most_common() if t.lower() not in shared]
     found = [n for n in dict.fromkeys(candidates + [page.h1] + own) if n]
     return found or [_relative(page.url, origin)]
 
@@ -84,6 +91,7 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     site_name = name or _site_name(pages, result.origin)
     # How other pages link to each page: nav labels count double (that is the product's own name).
     names: dict[str, Counter[str]] = {}
+    grouped: dict[str, Counter[str]] = {}  # the same within their navigation submenu
     for page in pages:
         buttons = {c.label.lower() for c in page.controls if c.kind not in ("section", "link")}
         for link in page.links:
@@ -94,6 +102,8 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
                 continue  # a button that happens to be a link ("Reset Password" -> the login page) names an action
             if target is not None:
                 names.setdefault(target, Counter())[_undecorated(link.text)] += 2 if link.in_nav else 1
+                if within := _grouped(link.group, _undecorated(link.text)):
+                    grouped.setdefault(target, Counter())[within] += 1
     # Controls found on most pages are page chrome: keep them on the first page only.
     chrome = Counter((c.label, c.selector) for page in pages for c in page.controls)
     common = {k for k, n in chrome.items() if len(pages) > 2 and n > len(pages) // 2}
@@ -101,12 +111,13 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     # So are "/" and "/index.html".
     first_of: dict[tuple[str, str], PageInfo] = {}
     for page in pages:
-        first_of.setdefault((_canonical(urlsplit(page.url).path), page.h1 or page.title), page)
-    pages = [p for p in pages if first_of[(_canonical(urlsplit(p.url).path), p.h1 or p.title)] is p]
+        first_of.setdefault((same_page(urlsplit(page.url).path), page.h1 or page.title), page)
+    pages = [p for p in pages if first_of[(same_page(urlsplit(p.url).path), p.h1 or p.title)] is p]
     for page in pages:  # a link to "/index.html" names the page kept as "/" too, and vice versa
-        same = [u for u in names if u != page.url and _canonical(u) == _canonical(page.url)]
+        same = [u for u in names if u != page.url and same_page(u) == same_page(page.url)]
         for u in same:
             names.setdefault(page.url, Counter()).update(names[u])
+            grouped.setdefault(page.url, Counter()).update(grouped.get(u, Counter()))
     # Names shared by many pages (breadcrumbs, banners, the product's own name) name none of them.
     given = Counter(n.lower() for page in pages for n in {*names.get(page.url, Counter()), page.h1,
                                                            *TITLE_SEPARATORS.split(page.title)} if n)
@@ -115,7 +126,7 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     placed: set[tuple[str, str]] = set()
     ids: set[str] = set()
     out_pages = []
-    named = {page.url: _names_of(page, names, shared, result.origin) for page in pages}
+    named = {page.url: _names_of(page, names, grouped, shared, result.origin) for page in pages}
     titles = {url: found[0] for url, found in named.items()}
     for page in pages:
         title = titles[page.url]

@@ -28,6 +28,9 @@ class Link:
     button: bool
     """Dressed as a button: an action ("Register Account" -> the login page), not a name for
     where it goes."""
+    group: str = ""
+    """The label of the navigation submenu the link sits in ("Account Settings" over sneat's
+    Account, Notifications and Connections), if any."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,30 @@ def _button_link(a: LexborNode) -> bool:
     return "btn" in classes or "button" in classes
 
 
+def _group_of(a: LexborNode, tree: LexborHTMLParser) -> str:
+    """The label of the submenu a navigation link sits in: the item holding a nested list
+    (``<li><a>Account Settings</a><ul>...``), or the toggle of a collapsed panel
+    (``data-target="#collapseTwo"`` -> "Components" on sb-admin-2)."""
+    current = a.parent
+    while current is not None and current.tag not in ("nav", "body", "html"):
+        parent = current.parent
+        if current.tag in ("ul", "ol") and parent is not None and parent.tag == "li":
+            for child in parent.iter():
+                if child.mem_id != current.mem_id and child.tag in ("a", "button", "span", "div"):
+                    return label_of(child)
+            return ""
+        panel = current.attributes.get("id")
+        if panel and "collapse" in (current.attributes.get("class") or "").split():
+            for attr in ("data-target", "data-bs-target", "href", "aria-controls"):
+                value = f"#{panel}" if attr != "aria-controls" else panel
+                toggle = tree.css_first(f'[{attr}="{value}"]') if re.fullmatch(r"[A-Za-z][\w-]*", panel) else None
+                if toggle is not None:
+                    return label_of(toggle)
+            return ""
+        current = parent
+    return ""
+
+
 def _inside(node: LexborNode, tags: tuple[str, ...], roles: tuple[str, ...] = ()) -> bool:
     current = node.parent
     while current is not None:
@@ -132,6 +159,9 @@ def text_of_long(node: LexborNode) -> str:
 def _fields(form: LexborNode, tree: LexborHTMLParser) -> tuple[Field, ...]:
     out: list[Field] = []
     radios: dict[str, list[str]] = {}
+    # Labels by their "for", looked up rather than selected: an id is page data, never part of a
+    # CSS selector (<input id='a"]'> broke the selector and with it the whole crawl).
+    labels = {lab.attributes.get("for"): text_of(lab) for lab in tree.css("label[for]")}
     for el in form.css("input, select, textarea"):
         attrs = el.attributes
         default = {"select": "select", "textarea": "textarea"}.get(el.tag or "", "text")  # HTML's default
@@ -140,8 +170,7 @@ def _fields(form: LexborNode, tree: LexborHTMLParser) -> tuple[Field, ...]:
             continue
         label = ""
         if attrs.get("id"):
-            lab = tree.css_first(f'label[for="{attrs["id"]}"]')
-            label = text_of(lab)
+            label = labels.get(attrs["id"]) or ""
         if not label and el.parent is not None and el.parent.tag == "label":
             # Only the label's own words: a wrapping label's deep text includes the options.
             label = " ".join(el.parent.text(deep=False, strip=True).split()) or text_of(el.parent)
@@ -162,9 +191,9 @@ def extract(url: str, html: str) -> PageInfo:
     for a in tree.css("a[href]"):
         text = label_of(a)
         if text:
-            info.links.append(Link(a.attributes.get("href") or "", text,
-                                   _inside(a, NAV_TAGS, ("navigation", "menubar", "tablist")), selector_of(a),
-                                   _button_link(a)))
+            in_nav = _inside(a, NAV_TAGS, ("navigation", "menubar", "tablist"))
+            info.links.append(Link(a.attributes.get("href") or "", text, in_nav, selector_of(a), _button_link(a),
+                                   _group_of(a, tree)))
     seen: set[str] = set()
 
     def add(control: Control) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -16,6 +17,13 @@ MAX_VARIANTS = 3
 SKIP_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".css", ".js", ".mjs", ".map",
                    ".woff", ".woff2", ".ttf")
 """Assets, never pages. Documents (.pdf, .zip, ...) are fetched and reported as not HTML."""
+
+
+def same_page(url: str) -> str:
+    """The page a URL shows, for comparing: "/", "/index.html" and "/index.htm" are one page
+    (the rest of the URL is kept)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=re.sub(r"/index\.html?$", "/", parts.path or "/"), fragment=""))
 
 
 def origin_of(url: str) -> str:
@@ -34,7 +42,7 @@ def normalise(base: str, href: str) -> str | None:
     if parts.scheme not in ("http", "https"):
         return None
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-    path = parts.path or "/"
+    path = re.sub(r"^/+", "/", parts.path or "/")  # "http://host//evil.example/x" must not become "//evil.example/x"
     return urlunsplit((parts.scheme, parts.netloc.lower(), path, query, ""))
 
 

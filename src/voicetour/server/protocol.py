@@ -6,6 +6,7 @@ Pure functions; the WebSocket handler in app.py only moves bytes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
@@ -36,13 +37,27 @@ def check_audio(data: bytes) -> None:
         )
 
 
+PATH = re.compile(r"/(?![/\\])[^\x00-\x20\\]*")
+"""A page of the product as the client reports it: a path, never another origin ("//evil.example",
+"javascript:...")."""
+
+
 def parse_text(raw: str) -> ClientMessage:
-    if len(raw.encode("utf-8")) > MAX_TEXT_BYTES:
+    try:
+        size = len(raw.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ProtocolError("text message is not valid UTF-8 (a lone surrogate)") from exc
+    if size > MAX_TEXT_BYTES:
         raise ProtocolError(f"text message larger than {MAX_TEXT_BYTES} bytes", code="too_large")
     try:
         obj = json.loads(raw)
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")  # "\ud800" escapes decode to lone surrogates
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"text message is not JSON ({exc.msg})") from exc
+    except RecursionError as exc:
+        raise ProtocolError("text message is nested too deeply") from exc
+    except UnicodeEncodeError as exc:
+        raise ProtocolError("text message holds a string that is not valid Unicode (a lone surrogate)") from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         raise ProtocolError('text message must be a JSON object with a "type"')
     kind = obj["type"]
@@ -53,6 +68,9 @@ def parse_text(raw: str) -> ClientMessage:
         raise ProtocolError('"text" message needs a non-empty "text" string')
     if kind in ("page", "visible") and not isinstance(obj.get("url"), str):
         raise ProtocolError(f'"{kind}" message needs a "url" string')
+    url = obj.get("url")
+    if kind in ("hello", "page") and url not in (None, "") and not (isinstance(url, str) and PATH.fullmatch(url)):
+        raise ProtocolError(f'"{kind}" url must be a path of the product ("/team.html"), got {str(url)[:80]!r}')
     return ClientMessage(kind, obj)
 
 

@@ -11,7 +11,7 @@ from voicetour.audio.vad import Endpointer
 from voicetour.events import Candidate, Candidates, Event, ListenKind, Partial, Prerender, Transcribe
 from voicetour.intent.naming import Target
 from voicetour.intent.ranker import Ranked
-from voicetour.intent.text import control_of
+from voicetour.intent.text import content_stems, control_of
 from voicetour.session.choose import Choice
 from voicetour.session.config import SessionConfig
 from voicetour.session.engine import Engine
@@ -76,6 +76,10 @@ class TurnDecisions:
             return []  # a command was carried out / the verifier decided on these words: wait for more
         if turn.heard_url is not None and turn.heard_url != turn.top_url:  # the verifier hears another page
             return []
+        if turn.heard_other >= 2 and turn.pause is not None and not turn.words:
+            return []  # in a pause, until words for all the speech are in (then _heard_otherwise decides): the
+            # verifier's last words named nothing, twice ("Snowboard!", "Snowboy!"; the grammar's "see all add
+            # hook"); once is often a word cut short ("How can I change?")
         policy = self.config.policy
         if not self._enough(turn):
             return []  # too little speech to show a page for while it goes on
@@ -104,16 +108,20 @@ class TurnDecisions:
     def _heard_otherwise(self, turn: Turn) -> bool:
         """Whether the verifier's listen of all the speech so far names another page or none:
         the end decides on those words, so a page the grammar shows now would be taken back
-        ("snowboy": the pause's careful listen heard "Snowboy!", then the grammar's "see all add
-        hook" showed a page in the silence that followed)."""
-        heard = turn.words.get("careful", turn.words.get("quick"))
+        ("snowboy": the pause's listen heard "Snowboy", then the grammar's "see all add hook",
+        two of the product's words, showed a page in the silence that followed)."""
+        heard = turn.words.get("careful", turn.words.get("quick", turn.words.get("pause")))
         if heard is None:
             return False
         named = self._named(heard)
         return named is None or named.url != turn.top_url
 
     def _named(self, text: str, fuzzy: bool = True) -> Target | None:
-        """The target ``text`` names, if the policy accepts it (``decide``)."""
+        """The target ``text`` names, if the policy accepts it (``decide``); when the agent has
+        asked which of two pages, the one it answers with."""
+        picked = self.tour.pick(text)
+        if picked is not None:
+            return picked
         verdict, top = decide(self.engine.ranker.rank(text, fuzzy=fuzzy), self.config.policy)
         return top.target if verdict == "accept" and top is not None else None
 
@@ -166,7 +174,7 @@ class TurnDecisions:
                 return [] if self.endpointer.silence_ms >= cfg.quick_ms else None
             turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms))
             return [turn.asked]
-        if turn.asked is not None and turn.asked.upto_ms >= turn.last_voiced_ms:
+        if turn.asked is not None and cfg.covers(turn.asked.upto_ms, turn.last_voiced_ms):
             return self._until_deadline(turn, pause)  # words for all the speech are on their way
         return self._decide_pause(turn, pause, careful=step == "careful")
 
@@ -180,7 +188,7 @@ class TurnDecisions:
     def _decide_pause(self, turn: Turn, pause: Pause, careful: bool) -> list[Event] | None:
         """At a pause, act on the verifier's words rather than wait for the endpoint: a page the
         grammar did not commit to, or (careful step only) a command."""
-        if self._sure(turn) is not None and not self._needs_both(turn):
+        if self._sure(turn) is not None and not self._needs_both(turn) and not self._heard_otherwise(turn):
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
         chosen = self._choose(turn.partial, careful)
         if chosen is None:
@@ -199,8 +207,8 @@ class TurnDecisions:
         named = self._named(text)
         if source != "verifier" or named is None:
             return []
-        if turn.spoken_ms < self.config.policy.min_page_speech_ms:
-            return []  # too little speech to go to a page at a pause: the end decides
+        if turn.spoken_ms < self.config.policy.min_page_speech_ms and named not in (self.tour.choices or ()):
+            return []  # too little speech to go to a page at a pause (unless it answers the question): the end decides
         pause.decided = named
         if turn.committed is not None and turn.committed.url == named.url:
             return []
@@ -214,6 +222,8 @@ class TurnDecisions:
         sure = self._sure(turn)
         if sure is None or not self._needs_both(turn) or self.endpointer.silence_ms < self.config.listen.deadline_ms:
             return None
+        if turn.heard_other:
+            return None  # the verifier's last words, heard while speaking, name nothing: wait for its words
         pause.decided = sure.target
         return self._switch(turn, sure.target)
 
@@ -229,7 +239,8 @@ class TurnDecisions:
             if text is not None and turn.pause is not None and request is turn.pause.asked:
                 turn.words["pause"] = text
         else:
-            if text is not None and request.upto_ms >= turn.last_voiced_ms and self._trusted_early(text):
+            covers = self.config.listen.covers(request.upto_ms, turn.last_voiced_ms)
+            if text is not None and covers and self._trusted_early(text):
                 turn.words["pause"] = text  # all the speech there is: it serves as the pause's listen
             events += self._heard(turn, text)
         return events + (self._walk() if turn.pause is not None else self._ask_speaking())
@@ -246,6 +257,7 @@ class TurnDecisions:
         url = named.url if named is not None and control_of(text) is None else None
         agreed = url is not None and url in (turn.heard_url, turn.top_url)
         turn.heard_url = url
+        turn.heard_other = turn.heard_other + 1 if url is None and content_stems(text) else 0
         events = self._prerender((url, *turn.prerendered)) if url is not None else []
         shown = turn.committed is not None and turn.committed.url == url
         if agreed and self._enough(turn) and named is not None and not shown:

@@ -47,6 +47,11 @@ class ListenConfig:
     verifier's words for all the speech, on their way, are not in after this much silence, the
     grammar's page is shown without them (they may still correct it). On a busy machine a whisper
     run took 300-450 ms."""
+    near_end_ms: int = 80
+    """A background listen whose audio stops at most this long before the last voiced frame
+    stands for a listen of all the speech (when its words are trusted, as any early answer must
+    be). Whisper hears a word whose last sound is cut short whole; waiting for a new listen cost
+    40 ms (asked at QUICK, not ASK, while the background one ran) plus the listen itself."""
     every_ms: int = 160
     """While the person speaks, ask for a background listen this often (0: never)."""
     first_ms: int = 400
@@ -59,8 +64,8 @@ class ListenConfig:
     """Audio kept after the last voiced frame when the verifier listens in a pause or at the end."""
 
     def __post_init__(self) -> None:
-        for name in ("ask_ms", "quick_ms", "careful_ms", "deadline_ms", "every_ms", "first_ms", "min_speech_ms",
-                     "tail_ms"):
+        for name in ("ask_ms", "quick_ms", "careful_ms", "deadline_ms", "near_end_ms", "every_ms", "first_ms",
+                     "min_speech_ms", "tail_ms"):
             value = getattr(self, name)
             if value < 0 or value % FRAME_MS:
                 raise UsageError(f"ListenConfig.{name} = {value}: must be a multiple of {FRAME_MS} ms, >= 0")
@@ -77,6 +82,10 @@ class ListenConfig:
         """The pause's steps: (silence in ms at which it is due, step), in order."""
         ask: tuple[tuple[int, Step], ...] = ((self.ask_ms, "ask"),) if self.ask_ms else ()
         return (*ask, (self.quick_ms, "quick"), (self.careful_ms, "careful"))
+
+    def covers(self, upto_ms: int, last_voiced_ms: int) -> bool:
+        """Whether a listen of the audio up to ``upto_ms`` heard all the speech (``near_end_ms``)."""
+        return upto_ms >= last_voiced_ms - self.near_end_ms
 
     def speaking_due(self, heard_ms: int, since_last_ms: int) -> bool:
         """Whether a background listen is due, ``heard_ms`` into the utterance and

@@ -65,6 +65,17 @@ def confident(ranked: list[Ranked], cfg: PolicyConfig) -> Ranked | None:
     return top
 
 
+def rival(ranked: list[Ranked], cfg: PolicyConfig) -> Ranked | None:
+    """The page that ties with the top one, when the words name both equally well ("notification
+    settings" on a product with an Account settings page and a Notifications page): the top
+    clears ``accept_score`` and the best candidate on another page trails it by less than the
+    margin ``decide`` asks for. The agent asks which one rather than guess."""
+    verdict, top = decide(ranked, cfg)
+    if verdict != "suggest" or top is None or top.score < cfg.accept_score:
+        return None
+    return next((r for r in ranked[1:] if r.target.url != top.target.url), None)
+
+
 def decide(ranked: list[Ranked], cfg: PolicyConfig) -> tuple[str, Ranked | None]:
     """('accept' | 'suggest' | 'none', candidate) for a final transcript."""
     if not ranked or ranked[0].score < cfg.suggest_score:

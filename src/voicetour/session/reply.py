@@ -19,5 +19,13 @@ def out_of_domain(site_name: str) -> str:
 
 
 def suggestion(target: Target) -> str:
-    return f"Did you mean {target.label if target.selector else target.title}?"
+    return f"Did you mean {_name(target)}?"
+
+
+def question(first: Target, second: Target) -> str:
+    return f"Which one: {_name(first)}, or {_name(second)}?"
+
+
+def _name(target: Target) -> str:
+    return target.label if target.selector else target.title
 

@@ -1,7 +1,8 @@
 """The action layer: where the visitor is, and every action the agent takes there.
 
 Every navigation, correction, command and reply of a session goes through its ``Tour``: the
-current page, the history that "go back" walks, and the suggestion awaiting a yes or no. The
+current page, the history that "go back" walks, the suggestion awaiting a yes or no, and the
+question between two pages awaiting the name of one ("Account, or Notifications?"). The
 core decides *when* to act; the tour decides *what* that means on the page. Control words are a
 table (``COMMANDS``): a new command is one function and one row.
 """
@@ -13,9 +14,9 @@ from collections.abc import Callable
 from voicetour.events import Back, Cancel, Event, Highlight, Navigate, Rejected, Say, Scroll, State, Stop
 from voicetour.intent.naming import Target
 from voicetour.intent.ranker import Ranker
-from voicetour.intent.text import control_of
+from voicetour.intent.text import control_of, words
 from voicetour.session import reply
-from voicetour.session.policy import PolicyConfig, decide
+from voicetour.session.policy import PolicyConfig, decide, rival
 
 At = tuple[int, int]
 """(turn, audio_ms): the stamp of the events an action returns."""
@@ -30,7 +31,27 @@ class Tour:
         self.history: list[str | None] = []
         self.pending: Target | None = None
         """A suggestion ("Did you mean ...?") awaiting yes or no."""
+        self.choices: tuple[Target, Target] | None = None
+        """The two pages of a question ("Account, or Notifications?") awaiting the name of one."""
         self.mispredictions = 0
+
+    def pick(self, text: str) -> Target | None:
+        """The choice of the question asked that ``text`` answers with: the name of one, said in
+        its words ("notifications", "the account page"), or "the first" / "the second". Words
+        that name another page of the product are a new request, not an answer."""
+        if self.choices is None:
+            return None
+        said = words(text)
+        for word, index in ORDINALS.items():
+            if word in said:
+                return self.choices[index]
+        verdict, top = decide(Ranker(list(self.choices)).rank(text, fuzzy=True), self.policy)
+        if verdict != "accept" or top is None:
+            return None
+        other, elsewhere = decide(self.ranker.rank(text, fuzzy=True), self.policy)
+        if other == "accept" and elsewhere is not None and elsewhere.target.url not in {c.url for c in self.choices}:
+            return None
+        return top.target
 
     def go(self, at: At, target: Target, early: bool) -> list[Event]:
         events: list[Event] = [State(*at, "acting")]
@@ -63,32 +84,52 @@ class Tour:
         """Act on a final transcript, given what the turn went to early. ``fuzzy`` lets unknown
         words match similar known ones: right for typed or verifier text, wrong for grammar output
         (whose words are all known). Without ``pages``, the words may be a command but not a page
-        (too little evidence that they were a request at all)."""
+        (too little evidence that they were a request at all). An answer to the question asked
+        picks its page whatever its length: the question asked for one word."""
+        picked = self.pick(text)
+        if picked is not None:
+            self.choices = None
+            return self.resolve_to(at, picked, committed, before)
         command = control_of(text)
+        if command not in ("yes", "no"):
+            self.choices = None  # not an answer: the question is dropped
         if command is not None:
             if committed is not None:  # "scroll down" misheard as a page while it was being said
                 return [self.cancel(at, before, "it was a command, not a page"), *self.command(at, command)]
             return self.command(at, command)
-        verdict, top = decide(self.ranker.rank(text, fuzzy=fuzzy), self.policy) if pages else ("none", None)
+        ranked = self.ranker.rank(text, fuzzy=fuzzy) if pages else []
+        verdict, top = decide(ranked, self.policy)
         events: list[Event] = []
         if verdict == "accept" and top is not None:
-            target = top.target
-            if committed is None or committed.url != target.url:
-                if committed is not None:
-                    self.undo(before)
-                events += self.go(at, target, early=False)
-            elif target.selector and target.selector != committed.selector:
-                events.append(Highlight(*at, target.selector, target.label))
-            return [*events, Say(*at, reply.reply_for(target)), State(*at, "listening")]
+            return self.resolve_to(at, top.target, committed, before)
         if committed is not None:  # the early guess did not survive the final words
             events.append(self.cancel(at, before, "the final words did not confirm it"))
-        if verdict == "suggest" and top is not None:
+        other = rival(ranked, self.policy)
+        if other is not None and top is not None:
+            self.choices = (top.target, other.target)
+            events.append(Say(*at, reply.question(*self.choices)))
+        elif verdict == "suggest" and top is not None:
             self.pending = top.target
             events.append(Say(*at, reply.suggestion(top.target)))
         else:
             events += [Rejected(*at, text, "no page of this product matches"),
                        Say(*at, reply.out_of_domain(self.site_name))]
         return [*events, State(*at, "listening")]
+
+    def resolve_to(self, at: At, target: Target, committed: Target | None, before: str | None) -> list[Event]:
+        """Go to ``target`` as the turn's outcome, given what the turn went to early."""
+        events: list[Event] = []
+        if committed is None or committed.url != target.url:
+            if committed is not None:
+                self.undo(before)
+            events += self.go(at, target, early=False)
+        elif target.selector and target.selector != committed.selector:
+            events.append(Highlight(*at, target.selector, target.label))
+        return [*events, Say(*at, reply.reply_for(target)), State(*at, "listening")]
+
+
+ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1}
+"""Words that answer a question between two pages by position."""
 
 
 def _back(tour: Tour, at: At) -> list[Event]:
@@ -104,6 +145,8 @@ def _stop(tour: Tour, at: At) -> list[Event]:
 
 
 def _yes(tour: Tour, at: At) -> list[Event]:
+    if tour.choices is not None:  # "yes" does not say which
+        return [Say(*at, reply.question(*tour.choices))]
     if tour.pending is None:
         return _ok(tour, at)
     target, tour.pending = tour.pending, None
@@ -111,9 +154,9 @@ def _yes(tour: Tour, at: At) -> list[Event]:
 
 
 def _no(tour: Tour, at: At) -> list[Event]:
-    if tour.pending is None:
+    if tour.pending is None and tour.choices is None:
         return _ok(tour, at)
-    tour.pending = None
+    tour.pending = tour.choices = None
     return [Say(*at, "OK. Tell me which page you want.")]
 
 

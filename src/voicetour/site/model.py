@@ -97,6 +97,8 @@ def _page(raw: Any, where: str) -> Page:
     url = _string(obj, "url", where)
     if not (url.startswith("/") or urlsplit(url).scheme in ("http", "https")):
         raise SiteError(f"{where}.url: must start with '/' or http(s)://, got {url!r}")
+    if url.startswith("//") or "\\" in url or any(ord(c) < 32 for c in url):
+        raise SiteError(f"{where}.url: {url!r} would leave the product (a path starts with one '/')")
     elements_raw = obj.get("elements", [])
     if not isinstance(elements_raw, list):
         raise SiteError(f"{where}.elements: must be a list, got {type(elements_raw).__name__}")
@@ -135,6 +137,13 @@ def parse_site(raw: Any) -> Site:
         raise SiteError(f"pages: must be a non-empty list, got {pages_raw!r}")
     pages = tuple(_page(p, f"pages[{i}]") for i, p in enumerate(pages_raw))
     _unique([p.id for p in pages], "pages")
+    for i, page in enumerate(pages):
+        if page.url.startswith("/"):
+            continue
+        target, base = urlsplit(page.url), urlsplit(base_url)
+        if not base_url or (target.scheme, target.netloc.lower()) != (base.scheme, base.netloc.lower()):
+            raise SiteError(f"pages[{i}].url: {page.url!r} is not on the product ({base_url or 'no base_url'}): "
+                            "a tour never leaves it")
     return Site(name=_string(obj, "name", ""), base_url=base_url, pages=pages)
 
 

@@ -80,6 +80,7 @@
   }
 
   function go(url, turn) {
+    if (url && new URL(url, location.href).origin !== location.origin) return;  // a tour never leaves the product
     if (!url || sameUrl(url, location.href)) { if (url) visible({ url, turn, at: Date.now() }, false); return; }
     const action = { url, turn, at: Date.now() };
     store.setItem("voicetour.action", JSON.stringify(action));
