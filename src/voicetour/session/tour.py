@@ -33,6 +33,7 @@ class Tour:
         """A suggestion ("Did you mean ...?") awaiting yes or no."""
         self.choices: tuple[Target, Target] | None = None
         """The two pages of a question ("Account, or Notifications?") awaiting the name of one."""
+        self._choice_ranker: tuple[tuple[Target, Target], Ranker] | None = None
         self.mispredictions = 0
 
     def pick(self, text: str) -> Target | None:
@@ -45,7 +46,9 @@ class Tour:
         for word, index in ORDINALS.items():
             if word in said:
                 return self.choices[index]
-        verdict, top = decide(Ranker(list(self.choices)).rank(text, fuzzy=True), self.policy)
+        if self._choice_ranker is None or self._choice_ranker[0] != self.choices:
+            self._choice_ranker = (self.choices, Ranker(list(self.choices)))  # asked for on every background answer
+        verdict, top = decide(self._choice_ranker[1].rank(text, fuzzy=True), self.policy)
         if verdict != "accept" or top is None:
             return None
         other, elsewhere = decide(self.ranker.rank(text, fuzzy=True), self.policy)
@@ -106,7 +109,7 @@ class Tour:
             events.append(self.cancel(at, before, "the final words did not confirm it"))
         other = rival(ranked, self.policy)
         if other is not None and top is not None:
-            self.choices = (top.target, other.target)
+            self.choices, self.pending = (top.target, other.target), None
             events.append(Say(*at, reply.question(*self.choices)))
         elif verdict == "suggest" and top is not None:
             self.pending = top.target
