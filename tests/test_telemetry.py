@@ -148,6 +148,11 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
         # The embed snippet's files and /site are for the product's pages, on their own origin.
         for path in ("/site", "/static/voicetour.js"):
             assert client.get(path, headers=other_site).headers["access-control-allow-origin"] == "*"
+        for path in ("/", "/static/tour.js", "/site", "/metrics"):  # voicetour's own responses
+            headers = client.get(path).headers
+            assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+            assert headers["content-security-policy"] == "frame-ancestors 'self'"
+        assert "content-security-policy" not in client.get("/app/index.html").headers  # the product's own
 
 
 def test_page_visible_before_the_speaker_finished(grammar_engine) -> None:  # type: ignore[no-untyped-def]

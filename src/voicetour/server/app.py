@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from voicetour import clock as real_clock
@@ -123,11 +123,34 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
     # The embed snippet runs on the product's origin and loads our script, worklet and /site:
     # those, and nothing else, may be read from another origin.
     cors = Middleware(CorsFor, prefixes=("/static/", "/site"))
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors])
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors, Middleware(OwnHeaders)])
     app.state.metrics = metrics
     app.state.traces = traces
     app.state.admin_key = admin_key
     return app
+
+
+class OwnHeaders:
+    """On voicetour's own responses (not the proxied product's): no MIME sniffing, no referrer
+    sent on, and no framing by other sites."""
+
+    HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+               (b"content-security-policy", b"frame-ancestors 'self'"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith("/app/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class CorsFor:
