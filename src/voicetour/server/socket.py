@@ -43,8 +43,10 @@ SEND_TIMEOUT_S = 10.0
 """A message the client has not taken within this long ends the session (it is not reading)."""
 
 
-class ClientGone(Exception):
+class ClientGone(VoicetourError):
     """The client stopped reading; the session is parked as if it had disconnected."""
+
+    code = "not_reading"
 
 
 @dataclass(frozen=True)
