@@ -13,9 +13,10 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# Two real open-source admin templates from npm, for the real-product tests and evaluations: cached
-# in .cache/apps (not committed), fetched once.
-apps=(startbootstrap-sb-admin-2@4.1.4 sneat-bootstrap-html-admin-template-free@1.0.0)
+# Real open-source admin templates from npm, for the real-product tests and evaluations: cached in
+# .cache/apps (not committed), fetched once. Gentelella's pages load their assets root-relative
+# ("/assets/...", "/js/..."): the tour must show it styled.
+apps=(startbootstrap-sb-admin-2@4.1.4 sneat-bootstrap-html-admin-template-free@1.0.0 gentelella@4.2.0)
 for spec in "${apps[@]}"; do
   dest=".cache/apps/${spec%@*}"
   [ -f "$dest/package.json" ] && continue

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server_url(site, engine):  # type: ignore[no-untyped-def]
     with running(create_app(site, app_dir=demo_app_dir(), engine=engine)) as port:
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/voicetour/"
 
 
 def mic_wav(tmp_path: Path, name: str) -> Path:
@@ -51,7 +51,7 @@ def test_spoken_request_navigates_and_highlights(server_url, tmp_path) -> None: 
             page.goto(server_url)
             page.wait_for_function(
                 "() => { const f = document.getElementById('product');"
-                " return f.contentWindow.location.pathname === '/app/team.html'"
+                " return f.contentWindow.location.pathname === '/team.html'"
                 " && f.contentDocument.querySelector('#invite.voicetour-highlight') !== null; }",
                 timeout=30_000,
             )
@@ -94,7 +94,7 @@ def test_a_spare_still_loading_is_revealed_and_loads_are_capped(server_url) -> N
             page.add_script_tag(url=server_url + "static/frames.js")
             result = page.evaluate("""() => new Promise((resolve) => {
               const stage = document.getElementById("stage");
-              const frames = window.VoicetourFrames(stage, (u) => "/app" + u, (url, prerendered, ready) =>
+              const frames = window.VoicetourFrames(stage, (u) => u, (p) => p, (url, prerendered, ready) =>
                 resolve({url, prerendered, ready, revealed, started,
                          path: document.getElementById("product").contentWindow.location.pathname}), () => {});
               frames.prerender(["/billing.html", "/team.html", "/settings.html", "/reports.html", "/projects.html"]);
@@ -103,7 +103,7 @@ def test_a_spare_still_loading_is_revealed_and_loads_are_capped(server_url) -> N
             })""")
             assert result["started"] == 2, result
             assert result["revealed"] is True and result["prerendered"] is True and result["ready"] is False, result
-            assert result["url"] == "/team.html" and result["path"] == "/app/team.html", result
+            assert result["url"] == "/team.html" and result["path"] == "/team.html", result
         finally:
             browser.close()
 
@@ -124,7 +124,7 @@ def test_no_microphone_offers_the_text_box(server_url) -> None:  # type: ignore[
             page.fill("#ask-text", "show me billing")
             page.press("#ask-text", "Enter")
             page.wait_for_function(
-                "() => document.getElementById('product').contentWindow.location.pathname === '/app/billing.html'",
+                "() => document.getElementById('product').contentWindow.location.pathname === '/billing.html'",
                 timeout=15_000,
             )
         finally:

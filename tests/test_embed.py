@@ -28,7 +28,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 def with_snippet(html: str, voicetour: str, site: str) -> str:
-    tag = f'<script src="{voicetour}/static/voicetour.js" data-site="{site}" async></script>'
+    tag = f'<script src="{voicetour}/voicetour/static/voicetour.js" data-site="{site}" async></script>'
     return html.replace("</body>", tag + "</body>")
 
 

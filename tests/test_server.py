@@ -33,14 +33,15 @@ def receive_until(ws, kind: str, limit: int = 400) -> list[dict]:  # type: ignor
 
 def test_pages_are_served(app) -> None:  # type: ignore[no-untyped-def]
     c = TestClient(app)
-    assert "voicetour" in c.get("/").text
-    assert "Invite a colleague" in c.get("/app/team.html").text
-    assert c.get("/site").json()["name"] == "Acme Cloud"
-    assert "AudioWorkletProcessor" in c.get("/static/capture-worklet.js").text
+    assert 'id="stage"' in c.get("/voicetour/").text  # the tour page
+    assert 'id="stage"' not in c.get("/").text and "Acme Cloud" in c.get("/").text  # the product, at the root
+    assert "Invite a colleague" in c.get("/team.html").text
+    assert c.get("/voicetour/site").json()["name"] == "Acme Cloud"
+    assert "AudioWorkletProcessor" in c.get("/voicetour/static/capture-worklet.js").text
 
 
 def test_typed_request_over_the_socket(app) -> None:  # type: ignore[no-untyped-def]
-    with TestClient(app).websocket_connect("/ws") as ws:
+    with TestClient(app).websocket_connect("/voicetour/ws") as ws:
         assert ws.receive_json()["type"] == "ready"
         ws.send_json({"type": "hello", "url": "/index.html"})
         ws.send_json({"type": "text", "text": "how do I invite a teammate"})
@@ -52,7 +53,7 @@ def test_typed_request_over_the_socket(app) -> None:  # type: ignore[no-untyped-
 
 def test_spoken_request_over_the_socket(app) -> None:  # type: ignore[no-untyped-def]
     pcm = read_wav(SPEECH / "piper-00.wav") + b"\x00" * 32 * 700
-    with TestClient(app).websocket_connect("/ws") as ws:
+    with TestClient(app).websocket_connect("/voicetour/ws") as ws:
         ws.receive_json()
         for i in range(0, len(pcm), 640):
             ws.send_bytes(pcm[i : i + 640])
@@ -78,7 +79,7 @@ def test_spoken_request_over_the_socket(app) -> None:  # type: ignore[no-untyped
     ],
 )
 def test_bad_input_gets_an_error_and_the_session_goes_on(app, send, code) -> None:  # type: ignore[no-untyped-def]
-    with TestClient(app).websocket_connect("/ws") as ws:
+    with TestClient(app).websocket_connect("/voicetour/ws") as ws:
         ws.receive_json()
         send(ws)
         err = ws.receive_json()
@@ -89,7 +90,7 @@ def test_bad_input_gets_an_error_and_the_session_goes_on(app, send, code) -> Non
 
 
 def test_audio_faster_than_real_time_is_refused(app) -> None:  # type: ignore[no-untyped-def]
-    with TestClient(app).websocket_connect("/ws") as ws:
+    with TestClient(app).websocket_connect("/voicetour/ws") as ws:
         ws.receive_json()
         for _ in range(12):  # 12 s of audio at once
             ws.send_bytes(b"\x00" * 32_000)
@@ -101,14 +102,14 @@ def test_real_uvicorn_two_independent_sessions_and_a_vanishing_client(app) -> No
     pcm = read_wav(SPEECH / "piper-02.wav")
 
     async def vanish() -> None:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws") as ws:
             await ws.recv()
             for i in range(0, len(pcm) // 2, 640):
                 await ws.send(pcm[i : i + 640])
         # closed mid-sentence
 
     async def ask(text: str) -> str:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws") as ws:
             await ws.recv()
             await ws.send(json.dumps({"type": "text", "text": text}))
             while True:
@@ -129,10 +130,10 @@ def test_a_page_that_reconnects_before_the_old_socket_closed_still_resumes(app) 
     old socket: it waits for the session to be parked instead of starting a new one."""
 
     async def main() -> tuple[bool, str]:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as old:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws") as old:
             token = json.loads(await old.recv())["resume"]
             await old.send(json.dumps({"type": "text", "text": "show me billing"}))
-            new = await websockets.connect(f"ws://127.0.0.1:{port}/ws?resume={token}")
+            new = await websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws?resume={token}")
             await asyncio.sleep(0.3)  # the new page is up; the old one has not gone yet
         # the old socket closes here
         try:
@@ -155,9 +156,9 @@ def test_past_capacity_a_new_visitor_is_told_the_tour_is_busy(site, engine) -> N
 
     app = create_app(site, app_dir=demo_app_dir(), engine=engine, max_sessions=1)
     with TestClient(app) as client:
-        with client.websocket_connect("/ws") as first:
+        with client.websocket_connect("/voicetour/ws") as first:
             assert first.receive_json()["type"] == "ready"
-            with client.websocket_connect("/ws") as second:
+            with client.websocket_connect("/voicetour/ws") as second:
                 busy = second.receive_json()
                 assert busy["type"] == "error" and busy["code"] == "busy" and "try again" in busy["message"]
                 with pytest.raises(WebSocketDisconnect) as closed:
@@ -165,7 +166,7 @@ def test_past_capacity_a_new_visitor_is_told_the_tour_is_busy(site, engine) -> N
                 assert closed.value.code == 1013
             first.send_text(json.dumps({"type": "text", "text": "show me billing"}))
             assert receive_until(first, "navigate")[-1]["url"] == "/billing.html"  # the admitted one goes on
-        with client.websocket_connect("/ws") as third:  # the place is free again
+        with client.websocket_connect("/voicetour/ws") as third:  # the place is free again
             assert third.receive_json()["type"] == "ready"
 
 

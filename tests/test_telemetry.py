@@ -107,7 +107,7 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
     admin = {"Authorization": "Bearer k3y"}
     pcm = read_wav(SPEECH / "piper-00.wav") + b"\x00" * 32 * 900
     with TestClient(app) as client:
-        with client.websocket_connect("/ws") as ws:
+        with client.websocket_connect("/voicetour/ws") as ws:
             ready = ws.receive_json()
             ws.send_bytes(b"\x00\x01\x02")  # odd length: an error, counted, and the session goes on
             for i in range(0, len(pcm), FRAME):
@@ -127,32 +127,33 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
         assert {"voice activity", "recognize"} <= names and names & {"navigate", "navigate (early)"}
         # Whisper listened in the background while the person spoke, beside the frames.
         assert any(s["name"] == "listen" and s["lane"] == "verifier" for s in trace_msg["spans"])
-        text = client.get("/metrics").text
+        text = client.get("/voicetour/metrics").text
         assert "voicetour_e2e_latency_seconds_count 1.0" in text
         assert "voicetour_voice_to_visible_seconds_count 1.0" in text
         assert 'voicetour_errors_total{code="bad_audio",stage="protocol"} 1.0' in text
         assert "voicetour_turns_total 1.0" in text and "process_cpu_seconds_total" in text
         assert 'voicetour_listens_total{outcome="answered",when="speaking"}' in text
-        assert ready["session"] in client.get("/trace", headers=admin).json()["sessions"]
-        trace = client.get(f"/trace/{ready['session']}", headers=admin).json()
+        assert ready["session"] in client.get("/voicetour/trace", headers=admin).json()["sessions"]
+        trace = client.get(f"/voicetour/trace/{ready['session']}", headers=admin).json()
         assert any(e.get("name") == "visible (loaded)" for e in trace["traceEvents"])
-        assert client.get("/trace/nope", headers=admin).status_code == 404
+        assert client.get("/voicetour/trace/nope", headers=admin).status_code == 404
         # What visitors said is not for anyone else: no key, a wrong key, another site's page.
         other_site = {"Origin": "http://evil.example"}
-        for path in ("/trace", "/trace/all", f"/trace/{ready['session']}"):
+        for path in ("/voicetour/trace", "/voicetour/trace/all", f"/voicetour/trace/{ready['session']}"):
             for headers in ({}, {"Authorization": "Bearer nope"}, other_site):
                 refused = client.get(path, headers=headers)
                 assert refused.status_code == 401 and "admin key" in refused.json()["error"]
-        for path in ("/trace", "/metrics", "/"):
+        for path in ("/voicetour/trace", "/voicetour/metrics", "/voicetour/"):
             assert "access-control-allow-origin" not in client.get(path, headers={**admin, **other_site}).headers
-        # The embed snippet's files and /site are for the product's pages, on their own origin.
-        for path in ("/site", "/static/voicetour.js"):
+        # The embed snippet's files and the site summary are for the product's pages, on their own origin.
+        for path in ("/voicetour/site", "/voicetour/static/voicetour.js"):
             assert client.get(path, headers=other_site).headers["access-control-allow-origin"] == "*"
-        for path in ("/", "/static/tour.js", "/site", "/metrics"):  # voicetour's own responses
+        own = ("/voicetour/", "/voicetour/static/tour.js", "/voicetour/site", "/voicetour/metrics")
+        for path in own:  # voicetour's own responses
             headers = client.get(path).headers
             assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
             assert headers["content-security-policy"] == "frame-ancestors 'self'"
-        assert "content-security-policy" not in client.get("/app/index.html").headers  # the product's own
+        assert "content-security-policy" not in client.get("/index.html").headers  # the product's own
 
 
 def test_page_visible_before_the_speaker_finished(grammar_engine) -> None:  # type: ignore[no-untyped-def]

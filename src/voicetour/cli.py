@@ -9,7 +9,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from voicetour.errors import VoicetourError
+from voicetour.errors import UsageError, VoicetourError
 
 
 def demo_site_path() -> Path:
@@ -172,12 +172,33 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
         raise VoicetourError(f"--app-dir {app_dir}: not a folder")
     app = create_app(site, app_dir=app_dir, admin_key=os.environ.get("VOICETOUR_ADMIN_KEY") or None,
                      max_sessions=getattr(args, "max_sessions", None))
-    print(f"voicetour: {site.name} tour on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    print(f"voicetour: {site.name} tour on http://{args.host}:{args.port}/voicetour/  (Ctrl-C to stop)", flush=True)
     if not os.environ.get("VOICETOUR_ADMIN_KEY"):
         print(f"voicetour: traces: curl -H 'Authorization: Bearer {app.state.admin_key}' "
-              f"http://{args.host}:{args.port}/trace  (set VOICETOUR_ADMIN_KEY to choose the key)", flush=True)
+              f"http://{args.host}:{args.port}/voicetour/trace  (set VOICETOUR_ADMIN_KEY to choose the key)",
+              flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws_max_size=1 << 16)
     return 0
+
+
+def cmd_looks(args: argparse.Namespace) -> int:
+    from voicetour.bench.looks import compare
+    from voicetour.site.model import load_site
+
+    site = load_site(args.site)
+    direct = args.direct or site.base_url
+    if not direct:
+        raise UsageError(f"{args.site} has no base_url: give the product's own address with --direct")
+    looks = sorted(compare(site, args.tour, direct, Path(args.out) if args.out else None), key=lambda x: -x.excess)
+    print("page                         tour   own    (mean pixel difference, 0-255; worst first)")
+    for look in looks:
+        own = "-" if look.own is None else f"{look.own:.2f}"
+        tour = look.error or f"{look.tour:.2f}"
+        print(f"{look.url[:28]:28} {tour:6} {own:6}")
+    bad = [look for look in looks if look.excess > args.max_difference]
+    print(f"{len(looks) - len(bad)} of {len(looks)} pages look like themselves in the tour "
+          f"(at most {args.max_difference} above their own level)")
+    return 1 if bad else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -233,6 +254,15 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--cpu-load", type=int, default=0, metavar="N",
                    help="keep N cores busy with other processes while measuring (a shared machine)")
     b.set_defaults(func=cmd_bench)
+    lk = sub.add_parser("looks", help="screenshot every page inside a running tour and opened directly, and "
+                        "compare them (does the product look like itself in the tour?)")
+    lk.add_argument("--site", required=True, help="site.json the tour serves")
+    lk.add_argument("--tour", required=True, help="the running voicetour server, e.g. http://127.0.0.1:8000")
+    lk.add_argument("--direct", help="the product's own origin (default: the site's base_url)")
+    lk.add_argument("--out", help="folder for the screenshots (tour, direct, direct-again per page)")
+    lk.add_argument("--max-difference", type=float, default=2.0,
+                    help="mean pixel difference (0-255) allowed above the page's own level (default 2)")
+    lk.set_defaults(func=cmd_looks)
     return p
 
 

@@ -26,6 +26,7 @@ from voicetour.bench import corpus as corpus_mod
 from voicetour.bench.report import _pct
 from voicetour.crawl.render import CHROMIUM_ARGS, chromium_path
 from voicetour.evaluate import last_voiced_ms
+from voicetour.server import PREFIX
 from voicetour.site.model import Site
 
 LEAD_S = 1.5
@@ -111,7 +112,7 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
     try:
         page = browser.new_page()
         page.add_init_script("window.voicetourCapture = [];")
-        page.goto(f"{base}/?page={start}")
+        page.goto(f"{base}{PREFIX}/?page={start}")
         opened = time.monotonic()
         played_s = LEAD_S + len(read_wav(folder / item.file)) / 32000
         try:
@@ -126,9 +127,9 @@ def run_one(pw: Any, base: str, site: Site, folder: Path, item: corpus_mod.Item,
         log = page.evaluate("window.voicetourLog")
         visible = page.evaluate("window.voicetourVisible")
         capture = page.evaluate("window.voicetourCapture")
-        ended_on = page.evaluate("(() => { try { const p = document.getElementById('product')"
-                                 ".contentWindow.location.pathname; return p.startsWith('/app/') ? p.slice(4) : p;"
-                                 " } catch (e) { return null; } })()")
+        ended_on = page.evaluate("(root) => { try { const p = document.getElementById('product')"
+                                 ".contentWindow.location.pathname; return p.startsWith(root) ? '/' + "
+                                 "p.slice(root.length) : p; } catch (e) { return null; } }", site.root_path)
     finally:
         browser.close()
     heard = [m["turn"] for m in log if m["type"] == "speech_start"]

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -40,6 +41,7 @@ from voicetour.bench import corpus as corpus_mod
 from voicetour.bench.report import _pct
 from voicetour.errors import UsageError
 from voicetour.evaluate import last_voiced_ms
+from voicetour.server import PREFIX
 from voicetour.site.model import Site
 
 P95_BUDGET_MS = 300.0
@@ -163,8 +165,8 @@ async def _level(n: int, base: str, pid: int, pool: list[Clip], per_session: int
     wall0 = clock.monotonic()
     start = clock.monotonic() + 2.0 + n * 0.05  # time to connect every session first
     tasks = [
-        _session(i, base.replace("http", "ws") + "/ws", rng.sample(pool, per_session), start + rng.random(), turns,
-                 errors)
+        _session(i, base.replace("http", "ws") + PREFIX + "/ws", rng.sample(pool, per_session), start + rng.random(),
+                 turns, errors)
         for i in range(n)
     ]
     await asyncio.gather(*tasks)
@@ -185,6 +187,10 @@ async def _level(n: int, base: str, pid: int, pool: list[Clip], per_session: int
     }
 
 
+ADMIN_KEY = secrets.token_urlsafe(24)
+"""The key the sweep's server is started with, so that the sweep can save its traces."""
+
+
 def _start_server(port: int, flame: Path | None, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "voicetour.cli", "serve", "--port", str(port),
            "--site", str(Path(__file__).resolve().parent.parent / "demo" / "site.json"),
@@ -196,8 +202,9 @@ def _start_server(port: int, flame: Path | None, log: Path) -> subprocess.Popen[
         fmt = "speedscope" if flame.suffix == ".json" else "flamegraph"
         cmd = [exe, "record", "--nonblocking", "--format", fmt, "--output", str(flame), "--rate", "100",
                "--subprocesses", "--", *cmd]
+    env = {**os.environ, "VOICETOUR_ADMIN_KEY": ADMIN_KEY}
     with log.open("wb") as f:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -220,7 +227,7 @@ def served(out: Path, flame: Path | None = None) -> Iterator[tuple[str, int]]:
                 err = (out / "server.log").read_text(errors="replace")
                 raise UsageError(f"the server did not start: {err.strip()[-500:]}")
             try:
-                httpx.get(base + "/site", timeout=1)
+                httpx.get(base + PREFIX + "/site", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
@@ -255,8 +262,9 @@ def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: 
                   f"{level['cpu_per_session']:.3f} cores/session", file=sys.stderr, flush=True)
             levels.append(level)
         try:
-            metrics_text = httpx.get(base + "/metrics", timeout=60).text
-            (out / "trace.json").write_bytes(httpx.get(base + "/trace/all", timeout=60).content)
+            metrics_text = httpx.get(base + PREFIX + "/metrics", timeout=60).text
+            (out / "trace.json").write_bytes(httpx.get(base + PREFIX + "/trace/all", timeout=60,
+                                                       headers={"Authorization": f"Bearer {ADMIN_KEY}"}).content)
         except httpx.HTTPError as exc:
             metrics_text = f"# /metrics did not answer: {type(exc).__name__}: {exc}\n"
     knee = next((lv["sessions"] for lv in levels

@@ -1,6 +1,8 @@
-"""The Starlette application: routes for the tour page, product pages, site summary, metrics and
-traces, and the /ws session socket (server/socket.py). Parked sessions: server/parking.py; the
-proxied product: server/proxy.py.
+"""The Starlette application. The product is at the root, as it is on its own origin (served from
+a folder, or proxied from the site's ``base_url``: server/proxy.py), so that its root-relative
+stylesheets, scripts, API calls and router work unchanged; voicetour's own routes are under one
+reserved prefix, ``/voicetour/``: the tour page, the site summary, metrics, traces, static files and
+the ``ws`` session socket (server/socket.py). Parked sessions: server/parking.py.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +31,7 @@ from starlette.websockets import WebSocket
 
 from voicetour import clock as real_clock
 from voicetour.intent.naming import ACTION_VERBS
+from voicetour.server import PREFIX
 from voicetour.server.parking import KEEP_TRACES, Sessions
 from voicetour.server.proxy import METHODS, proxy
 from voicetour.server.socket import SessionSocket
@@ -44,8 +47,8 @@ WORKER_THREADS = 32
 def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = None,
                clock: Callable[[], int] = real_clock.monotonic_ns, admin_key: str | None = None,
                max_sessions: int | None = None) -> Starlette:
-    """The ASGI app. With ``app_dir`` the product is served from that folder at /app; otherwise
-    /app proxies to the site's base_url. ``clock`` (monotonic ns) is the only clock the server
+    """The ASGI app: the tour page at /voicetour/, the product at the root (from ``app_dir``, or
+    proxied from the site's base_url). ``clock`` (monotonic ns) is the only clock the server
     reads for sessions and their traces. The traces hold what visitors said: /trace answers only
     ``Authorization: Bearer <admin_key>`` (a random key when none is given: ``app.state.admin_key``)."""
     admin_key = admin_key or secrets.token_urlsafe(24)
@@ -59,6 +62,7 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
     async def site_summary(request: Request) -> Response:
         return JSONResponse({
             "name": site.name,
+            "root": site.root_path,
             "pages": [{"id": p.id, "url": p.url, "title": p.title} for p in site.pages],
             "examples": _examples(engine),
         })
@@ -107,7 +111,7 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
             for task in tasks:
                 task.cancel()
 
-    routes: list[Route | Mount | WebSocketRoute] = [
+    own: list[Route | Mount | WebSocketRoute] = [
         Route("/", tour),
         Route("/site", site_summary),
         Route("/metrics", metrics_page),
@@ -116,13 +120,17 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+    routes: list[Route | Mount | WebSocketRoute] = [
+        Route(PREFIX, lambda request: RedirectResponse(PREFIX + "/")),
+        Mount(PREFIX, routes=own),
+    ]
     if app_dir is not None:
-        routes.append(Mount("/app", StaticFiles(directory=app_dir, html=True), name="app"))
+        routes.append(Mount("", StaticFiles(directory=app_dir, html=True), name="product"))
     else:
-        routes.append(Route("/app/{path:path}", proxy(site.base_url), methods=METHODS))
-    # The embed snippet runs on the product's origin and loads our script, worklet and /site:
-    # those, and nothing else, may be read from another origin.
-    cors = Middleware(CorsFor, prefixes=("/static/", "/site"))
+        routes.append(Route("/{path:path}", proxy(site.base_url), methods=METHODS))
+    # The embed snippet runs on the product's origin and loads our script, worklet and site
+    # summary: those, and nothing else, may be read from another origin.
+    cors = Middleware(CorsFor, prefixes=(f"{PREFIX}/static/", f"{PREFIX}/site"))
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors, Middleware(OwnHeaders)])
     app.state.metrics = metrics
     app.state.traces = traces
@@ -141,7 +149,8 @@ class OwnHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope.get("path", "")).startswith("/app/"):
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
             await self.app(scope, receive, send)
             return
 

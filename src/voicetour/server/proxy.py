@@ -1,15 +1,17 @@
-"""The product, proxied under /app/ when it is reached at the site's ``base_url``.
+"""The product, proxied at the root of voicetour's origin from the origin of the site's ``base_url``.
 
-Every visitor is a stranger, so the proxy keeps nothing between requests: no cookie jar (a
-``Set-Cookie`` goes to the visitor who got it, and the visitor's own cookies go upstream with
-their requests only), and it reaches nothing but the pages under ``base_url`` (no ``..``, no
-encoded slash, no other host). Responses are streamed, up to ``MAX_BODY_BYTES``.
+Paths map one to one (``/assets/app.css`` here is ``/assets/app.css`` on the product), so the
+product's root-relative URLs, its own API calls and its client-side router work without rewriting
+a byte of HTML. Every visitor is a stranger, so the proxy keeps nothing between requests: no
+cookie jar (a ``Set-Cookie`` goes to the visitor who got it, made a cookie of voicetour's host, and
+the visitor's own cookies go upstream with their requests only), and it reaches nothing but the
+product's origin (no ``..``, no encoded slash, no other host). Responses are streamed, up to
+``MAX_BODY_BYTES``.
 """
 
 from __future__ import annotations
 
 import logging
-import posixpath
 from collections.abc import AsyncIterator, Awaitable, Callable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import unquote, urlsplit
@@ -35,27 +37,29 @@ def _no_cookies() -> CookieJar:
 
 
 def upstream_url(base_url: str, path: str, query: str) -> str | None:
-    """The product URL for /app/``path`` (``path`` as the ASGI server decoded it), or None when
-    it would leave ``base_url``'s folder ("../admin/", "..%2fsecret.txt", "//evil.example/x")."""
+    """The product URL for /``path`` (``path`` as the ASGI server decoded it, without its first
+    slash), or None when it would leave the product's origin or climb out of a folder
+    ("../admin/", "..%2fsecret.txt", "//evil.example/x")."""
     base = urlsplit(base_url)
     for form in (path, unquote(path)):
         if "\\" in form or "\x00" in form or form.startswith("/") or ".." in form.split("/"):
             return None
-    return f"{base.scheme}://{base.netloc}{_root(base.path)}{path}" + (f"?{query}" if query else "")
-
-
-def _root(path: str) -> str:
-    """The folder of the product's base path: "/product/" for "/product/" and "/product/index.html"."""
-    return path if path.endswith("/") else posixpath.dirname(path).rstrip("/") + "/"
+    return f"{base.scheme}://{base.netloc}/{path}" + (f"?{query}" if query else "")
 
 
 def _local_location(base_url: str, requested: str, location: str) -> str | None:
-    """A redirect's ``Location`` as seen through the proxy, when it stays on the product."""
+    """A redirect's ``Location`` as seen through the proxy, when it stays on the product's origin."""
     base, target = urlsplit(base_url), urlsplit(str(httpx.URL(requested).join(location)))
-    root = _root(base.path)
-    if (target.scheme, target.netloc) != (base.scheme, base.netloc) or not target.path.startswith(root):
+    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
         return None
-    return "/app/" + target.path[len(root):] + (f"?{target.query}" if target.query else "")
+    return (target.path or "/") + (f"?{target.query}" if target.query else "")
+
+
+def _host_only(cookie: str) -> str:
+    """A ``Set-Cookie`` without its ``Domain`` attribute: the browser would refuse a cookie for the
+    product's domain from voicetour's host; without one it is a cookie of the host that sent it."""
+    parts = (part.strip() for part in cookie.split(";"))
+    return "; ".join(part for part in parts if part.split("=", 1)[0].strip().lower() != "domain")
 
 
 def proxy(base_url: str) -> Callable[[Request], Awaitable[Response]]:
@@ -93,7 +97,7 @@ def proxy(base_url: str) -> Callable[[Request], Awaitable[Response]]:
                 out["location"] = local
         response = StreamingResponse(_body(upstream), status_code=upstream.status_code, headers=out)
         for cookie in upstream.headers.get_list("set-cookie"):
-            response.raw_headers.append((b"set-cookie", cookie.encode("latin-1")))
+            response.raw_headers.append((b"set-cookie", _host_only(cookie).encode("latin-1")))
         return response
 
     return proxy

@@ -53,6 +53,12 @@ class Site:
         """The page URL as the user's browser sees it (base_url joined with the page url)."""
         return urljoin(self.base_url.rstrip("/") + "/", url.lstrip("/")) if self.base_url else url
 
+    @property
+    def root_path(self) -> str:
+        """The path on the product's origin under which the page urls are ("/" unless base_url has a
+        path, like "http://host/product/")."""
+        return urlsplit(self.absolute("/")).path or "/"
+
 
 def _string(obj: dict[str, Any], key: str, where: str, required: bool = True) -> str:
     if key not in obj:

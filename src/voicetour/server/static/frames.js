@@ -9,7 +9,7 @@
   const MAX_LOADING = 2;
   const STALE_MS = 120000;
 
-  window.VoicetourFrames = function (stage, toFrameUrl, onShown, onUserNavigated) {
+  window.VoicetourFrames = function (stage, toFrameUrl, toSiteUrl, onShown, onUserNavigated) {
     const spares = new Map();  // site url -> {frame, loaded, loadedAt, usedAt}
     const waiting = [];        // site urls waiting for a free loading slot
     let loading = 0;
@@ -130,7 +130,7 @@
         entry.frame.title = "product";
         entry.frame.removeAttribute("aria-hidden");
         entry.frame.tabIndex = 0;
-        const back = oldPath && oldPath.startsWith("/app/") ? oldPath.slice(4) : null;
+        const back = oldPath && toSiteUrl(oldPath);
         if (back && !spares.has(back) && spares.size < MAX_SPARES) {
           spares.set(back, { frame: current, loaded: true, loadedAt: performance.now(), usedAt: performance.now() });
         } else {

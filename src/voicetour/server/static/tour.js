@@ -5,7 +5,8 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const stage = $("stage");
-  const APP = "/app";
+  const OWN = new URL(".", location.href).pathname;  // voicetour's own routes: "/voicetour/"
+  let root = "/";              // where the product's page urls are on this origin (the site summary says)
   let ws = null;
   let current = null;          // product URL (site-relative) shown in the frame
   let pendingHighlight = null; // selector to apply once the frame has loaded
@@ -17,17 +18,20 @@
 
   function setState(s) { const el = $("state"); el.textContent = s; el.className = "state " + s; }
   function notice(text) { const n = $("notice"); n.textContent = text; n.hidden = !text; }
-  function toFrameUrl(url) { return /^https?:/.test(url) ? url : APP + url; }
+  // The product is at the root of this origin, as on its own (docs/architecture.md, "The product
+  // at the root"): a page url "/team.html" is the frame path root + "team.html".
+  function toFrameUrl(url) { return /^https?:/.test(url) ? url : root + url.slice(1); }
+  function toSiteUrl(path) {
+    return path.startsWith(root) && !path.startsWith(OWN) ? "/" + path.slice(root.length) : null;
+  }
 
   // The visible product frame and its pre-rendered spares (frames.js).
-  const frames = window.VoicetourFrames(stage, toFrameUrl, (url, prerendered, ready) => {
+  const frames = window.VoicetourFrames(stage, toFrameUrl, toSiteUrl, (url, prerendered, ready) => {
     applyHighlight();
     reportVisible(prerendered, ready);
   }, (path) => {
-    if (path.startsWith(APP + "/")) {
-      const url = path.slice(APP.length);
-      if (url !== current) { current = url; send({ type: "page", url }); }  // the user clicked around
-    }
+    const url = toSiteUrl(path);
+    if (url !== null && url !== current) { current = url; send({ type: "page", url }); }  // the user clicked around
   });
   const frame = () => frames.visible();
 
@@ -163,7 +167,7 @@
     switch (msg.type) {
       case "ready":
         setState(audioCtx ? "listening" : "idle");
-        if (msg.session) $("trace-link").href = "/trace/" + encodeURIComponent(msg.session);
+        if (msg.session) $("trace-link").href = OWN + "trace/" + encodeURIComponent(msg.session);
         break;
       case "state": if (!speaking) setState(msg.state); break;
       case "speech_start": $("partial").textContent = "…"; break;
@@ -187,7 +191,7 @@
   }
 
   function connect() {
-    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + OWN + "ws");
     ws.binaryType = "arraybuffer";
     ws.onopen = () => send({ type: "hello", url: current || "" });
     ws.onmessage = (e) => { if (typeof e.data === "string") onMessage(JSON.parse(e.data)); };
@@ -203,7 +207,7 @@
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
       audioCtx = new AudioContext();
-      await audioCtx.audioWorklet.addModule("/static/capture-worklet.js");
+      await audioCtx.audioWorklet.addModule(OWN + "static/capture-worklet.js");
       const src = audioCtx.createMediaStreamSource(stream);
       const node = new AudioWorkletNode(audioCtx, "capture-processor");
       node.port.onmessage = (e) => {
@@ -236,7 +240,8 @@
     $("ask-text").value = "";
   });
 
-  fetch("/site").then((r) => r.json()).then((site) => {
+  fetch(OWN + "site").then((r) => r.json()).then((site) => {
+    root = site.root || "/";
     $("site-name").textContent = site.name;
     $("examples").textContent = site.examples.length ? "Try: “" + site.examples.slice(0, 3).join("”, “") + "”" : "";
     // ?page=/billing.html opens the tour on that page (a deep link); else on the first page.

@@ -1,6 +1,6 @@
 // voicetour embed: the voice tour on the product's own pages.
 //
-//   <script src="https://VOICETOUR-SERVER/static/voicetour.js" data-site="Acme Cloud" async></script>
+//   <script src="https://VOICETOUR-SERVER/voicetour/static/voicetour.js" data-site="Acme Cloud" async></script>
 //
 // A small bar (in a shadow root, so the product's CSS cannot touch it) with a microphone button,
 // captions, the spoken reply and a text box. It talks to the voicetour server it was loaded from
@@ -13,7 +13,7 @@
   "use strict";
   if (window.voicetourEmbed) return;
   const script = document.currentScript || document.querySelector('script[src*="voicetour.js"]');
-  const server = new URL(script.src, location.href).origin;
+  const server = new URL("..", new URL(script.src, location.href)).href;  // "https://host/voicetour/"
   const wanted = script.dataset.site || "";
   const store = window.sessionStorage;
   const log = [];
@@ -169,7 +169,7 @@
 
   function connect() {
     const resume = store.getItem("voicetour.resume") || "";
-    ws = new WebSocket(server.replace(/^http/, "ws") + "/ws?resume=" + encodeURIComponent(resume));
+    ws = new WebSocket(server.replace(/^http/, "ws") + "ws?resume=" + encodeURIComponent(resume));
     ws.binaryType = "arraybuffer";
     ws.onopen = () => send({ type: "hello", url: here() });
     ws.onmessage = (e) => { if (typeof e.data === "string") onMessage(JSON.parse(e.data)); };
@@ -181,7 +181,7 @@
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
       audioCtx = new AudioContext();
-      await audioCtx.audioWorklet.addModule(server + "/static/capture-worklet.js");
+      await audioCtx.audioWorklet.addModule(server + "static/capture-worklet.js");
       const node = new AudioWorkletNode(audioCtx, "capture-processor");
       node.port.onmessage = (e) => { if (ws && ws.readyState === 1 && !speaking) ws.send(e.data); };
       audioCtx.createMediaStreamSource(stream).connect(node);

@@ -1,0 +1,147 @@
+"""`voicetour looks`: does the product look like itself inside the tour?
+
+Every page of the site is opened three times in headless Chromium: inside the tour page (its
+product frame, reached with the tour's ``?page=`` deep link, no highlight) and twice on its own, in
+a window the size of that frame. Each is captured ``settle_s`` after its load. The difference is
+the mean absolute difference of the RGB values over every pixel and channel (0-255; 0 is
+identical). The two direct loads give the page's own level (an animation, a clock, a random
+picture): the tour is judged against it.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from voicetour.crawl.render import CHROMIUM_ARGS, chromium_path
+from voicetour.server import PREFIX
+from voicetour.site.model import Page, Site
+
+VIEWPORT = {"width": 1280, "height": 900}
+AT_ONCE = 6
+"""Pages loaded at the same time (three tabs each)."""
+LOAD_TIMEOUT_MS = 30_000
+FRAME_BOX = """() => { const f = document.getElementById('product'); const r = f.getBoundingClientRect();
+  return {x: r.x + f.clientLeft, y: r.y + f.clientTop, width: f.clientWidth, height: f.clientHeight}; }"""
+TOUR_SHOWN = "() => (window.voicetourVisible || []).length > 0"
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    page: str
+    url: str
+    tour: float | None  # tour vs direct; None when a capture failed (``error`` says why)
+    own: float | None = None  # direct vs direct, measured only when the tour differs at all
+    error: str = ""
+
+    @property
+    def excess(self) -> float:
+        """How much more the tour differs than the page does from itself."""
+        return float("inf") if self.tour is None else self.tour - (self.own or 0.0)
+
+
+def difference(a: bytes, b: bytes) -> float:
+    """Mean absolute RGB difference of two PNG captures (inf when their sizes differ)."""
+    x, y = (np.asarray(Image.open(io.BytesIO(p)).convert("RGB"), dtype=np.int16) for p in (a, b))
+    return float("inf") if x.shape != y.shape else float(np.abs(x - y).mean())
+
+
+def compare(site: Site, tour: str, direct: str, out: Path | None = None, settle_s: float = 2.0,
+            limit: int | None = None) -> list[Look]:
+    """Compare each page of ``site`` in the tour served at ``tour`` (e.g. http://127.0.0.1:8000)
+    with the page opened on the product's own origin ``direct`` (e.g. http://127.0.0.1:8302).
+    With ``out``, the captures of each page are written there as PNG."""
+    from playwright.sync_api import sync_playwright
+
+    pages = site.pages[:limit] if limit else site.pages
+    looks: list[Look] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            for i in range(0, len(pages), AT_ONCE):
+                group = [_Capture(site, p, tour.rstrip("/"), direct) for p in pages[i:i + AT_ONCE]]
+                looks += _compare_group(browser, group, out, settle_s)
+        finally:
+            browser.close()
+    return looks
+
+
+@dataclass
+class _Capture:
+    site: Site
+    page: Page
+    tour: str
+    direct: str
+    error: str = ""
+    shell: Any = None  # the tour page
+    box: dict[str, float] | None = None  # where its product frame is
+    tabs: list[Any] = field(default_factory=list)  # the page on its own, in a window the frame's size
+
+    def direct_url(self) -> str:
+        if self.page.url.startswith(("http://", "https://")):
+            return self.page.url
+        return self.direct.rstrip("/") + self.site.root_path + self.page.url.lstrip("/")
+
+    def open_direct(self, browser: Any) -> Any:
+        assert self.box is not None
+        tab = browser.new_page(viewport={"width": int(self.box["width"]), "height": int(self.box["height"])})
+        self.tabs.append(tab)
+        tab.goto(self.direct_url(), wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+        return tab
+
+    def close(self) -> None:
+        for tab in [self.shell, *self.tabs]:
+            if tab is not None:
+                tab.close()
+
+
+def _compare_group(browser: Any, group: list[_Capture], out: Path | None, settle_s: float) -> list[Look]:
+    try:
+        for c in group:
+            c.shell = browser.new_page(viewport=VIEWPORT)
+            c.shell.goto(f"{c.tour}{PREFIX}/?page={c.page.url}", wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+        for c in group:
+            try:
+                c.shell.wait_for_function(TOUR_SHOWN, timeout=LOAD_TIMEOUT_MS)
+                c.box = c.shell.evaluate(FRAME_BOX)
+            except Exception as exc:  # noqa: BLE001 - a page the tour never shows is a result
+                c.error = f"the tour never showed it: {type(exc).__name__}"
+                continue
+            c.open_direct(browser)
+        live = [c for c in group if not c.error]
+        _settle([c.tabs[0] for c in live], settle_s)
+        shots = {id(c): [c.shell.screenshot(clip=c.box), c.tabs[0].screenshot()] for c in live}
+        differs = [c for c in live if difference(*shots[id(c)]) > 0]
+        _settle([c.open_direct(browser) for c in differs], settle_s)  # the page's own level
+        for c in differs:
+            shots[id(c)].append(c.tabs[1].screenshot())
+        looks = []
+        for c in group:
+            if c.error:
+                looks.append(Look(c.page.id, c.page.url, None, None, c.error))
+                continue
+            taken = shots[id(c)]
+            if out is not None:
+                out.mkdir(parents=True, exist_ok=True)
+                for name, shot in zip(("tour", "direct", "direct-again"), taken, strict=False):
+                    (out / f"{c.page.id}.{name}.png").write_bytes(shot)
+            own = round(difference(taken[1], taken[2]), 2) if len(taken) > 2 else None
+            looks.append(Look(c.page.id, c.page.url, round(difference(taken[0], taken[1]), 2), own))
+        return looks
+    finally:
+        for c in group:
+            c.close()
+
+
+def _settle(tabs: list[Any], settle_s: float) -> None:
+    """Wait until every tab has loaded, then ``settle_s`` more."""
+    for tab in tabs:
+        tab.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
+    if tabs:
+        time.sleep(settle_s)
