@@ -207,3 +207,35 @@ class _Stream(httpx.SyncByteStream):
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.chunks)
+
+
+def test_replies_say_what_the_page_says_not_its_title_again() -> None:
+    """Gentelella's meta descriptions are "Kanban — Kanban. Free admin template by Colorlib. ..."
+    and a breadcrumb; the reply read them ("Here is Kanban. Kanban — Kanban.")."""
+    from voicetour.intent.naming import targets_of
+    from voicetour.session.reply import reply_for
+
+    nav = '<nav><a href="/kanban">Kanban</a><a href="/product">Product</a><a href="/settings">Settings</a></nav>'
+    boiler = "Free admin template by Colorlib, with sixty pages."
+    pages = {
+        "/kanban": f'<meta name="description" content="Kanban — Kanban. {boiler}"><h1>Kanban board</h1>'
+                   '<main><button>+ New card</button></main>',
+        "/product": f'<meta name="description" content="AdminLTE Pro · Product — Storefront > AdminLTE Pro. {boiler}">'
+                    "<h1>Order #7841 Paid</h1><main><p>Usage: { position: fixed } in the stylesheet</p>"
+                    "<p>Acme Corp 456 Customer Ave, CA 94105 VAT US-1234.</p></main>",
+        "/settings": f'<meta name="description" content="{boiler}"><h1>Settings</h1><main>'
+                     "<p>Update your personal information and profile details</p><section id=notify>"
+                     "<h2>Notifications</h2><p>Choose what you want to be notified about.</p></section></main>",
+    }
+    result = CrawlResult(start="http://x/kanban", origin="http://x")
+    for path, body in pages.items():
+        result.pages.append(extract("http://x" + path, f"<title>{path[1:]} | Gentelella</title>{nav}{body}"))
+    site = parse_site(build_site(result))
+    replies = {(t.url, t.label): reply_for(t) for t in targets_of(site)}
+    assert replies["/kanban", "Kanban"] == "Here is the Kanban board."  # its heading; no title, no boilerplate
+    assert replies["/kanban", "+ New card"] == "To add a card, use New card, highlighted on the Kanban board."
+    assert replies["/product", "Product"] == "Here is the Product page."  # no breadcrumb, code, address, record
+    assert replies["/settings", "Settings"] == \
+        "Here is the Settings page. Update your personal information and profile details."
+    assert replies["/settings", "Notifications"] == \
+        "Here is Notifications, on the Settings page. Choose what you want to be notified about."

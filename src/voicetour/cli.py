@@ -181,6 +181,18 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     return 0
 
 
+def cmd_replies(args: argparse.Namespace) -> int:
+    from voicetour.intent.naming import targets_of
+    from voicetour.session.reply import reply_for
+    from voicetour.site.model import load_site
+
+    for target in targets_of(load_site(args.site)):
+        if target.selector is None or args.elements:
+            what = target.url if target.selector is None else f"{target.url} {target.label!r}"
+            print(f"{what}: {reply_for(target)}")
+    return 0
+
+
 def cmd_looks(args: argparse.Namespace) -> int:
     from voicetour.bench.looks import compare
     from voicetour.site.model import load_site
@@ -254,6 +266,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--cpu-load", type=int, default=0, metavar="N",
                    help="keep N cores busy with other processes while measuring (a shared machine)")
     b.set_defaults(func=cmd_bench)
+    r = sub.add_parser("replies", help="what the agent says on arriving at each page of a site")
+    r.add_argument("--site", required=True, help="site.json")
+    r.add_argument("--elements", action="store_true", help="and at each element it can point at")
+    r.set_defaults(func=cmd_replies)
     lk = sub.add_parser("looks", help="screenshot every page inside a running tour and opened directly, and "
                         "compare them (does the product look like itself in the tour?)")
     lk.add_argument("--site", required=True, help="site.json the tour serves")

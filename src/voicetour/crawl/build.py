@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from voicetour.crawl.extract import PageInfo
 from voicetour.crawl.fetch import CrawlResult
 from voicetour.crawl.urls import normalise, same_page
+from voicetour.intent.text import words
 
 TITLE_SEPARATORS = re.compile(r"\s+[|·\-–—:]\s+")
 MAX_ALIAS_WORDS = 5
@@ -123,6 +124,8 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
                                                            *TITLE_SEPARATORS.split(page.title)} if n)
     shared = {n for n, k in given.items() if k >= SHARED_NAME_PAGES}
     shared |= {site_name.lower(), _undecorated(site_name).lower()}
+    said = Counter(x.lower() for page in pages for x in set(page.sentences) | {c.text for c in page.controls if c.text})
+    boilerplate = {x for x, k in said.items() if k >= SHARED_NAME_PAGES}  # "Free admin template by Colorlib."
     placed: set[tuple[str, str]] = set()
     ids: set[str] = set()
     out_pages = []
@@ -158,6 +161,8 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
                 eid, n = f"{ebase}-{n}", n + 1
             element_ids.add(eid)
             element: dict[str, Any] = {"id": eid, "label": c.label, "selector": c.selector, "kind": c.kind}
+            if text := _saying([c.text], (c.label, title), boilerplate):
+                element["description"] = text
             if c.fields:
                 element["fields"] = [{"label": f.label, "type": f.type, **({"options": list(f.options)}
                                                                             if f.options else {})} for f in c.fields]
@@ -165,12 +170,52 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": page_id, "url": _relative(page.url, result.origin), "title": title}
         if aliases[:5]:
             entry["aliases"] = aliases[:5]
-        if page.sentence:
-            entry["description"] = page.sentence
+        heading = _heading(page.h1, title, shared)
+        if heading:
+            entry["heading"] = heading
+        if description := _saying(page.sentences, (title, heading, *aliases, *named[page.url]), boilerplate):
+            entry["description"] = description
         if elements:
             entry["elements"] = elements
         out_pages.append(entry)
     return {"version": 1, "name": site_name, "base_url": result.origin, "pages": out_pages}
+
+
+BREADCRUMB = re.compile(r"\s[>›»/]\s")
+NOT_SPOKEN = re.compile(r"[{}<>=;|]|https?://|\.\w+\s*\{")
+"""Code, markup and addresses: read aloud, they are noise."""
+NEW_WORDS = 3
+"""A sentence for the reply says at least this many words that the page's names do not."""
+MAX_CODES = 0.25
+"""At most this share of a sentence's words may be numbers or acronyms (an address, "Allowed JPG,
+GIF or PNG.")."""
+
+
+def _saying(sentences: list[str], names: tuple[str, ...], boilerplate: set[str]) -> str:
+    """The first sentence that says something: not the page's names again ("Kanban — Kanban."),
+    not a breadcrumb ("Storefront > AdminLTE Pro"), not the same on many pages, not code or an
+    address."""
+    known = {w for n in names for w in words(n)}
+    for sentence in sentences:
+        if not sentence or sentence.lower() in boilerplate or BREADCRUMB.search(sentence) or \
+                NOT_SPOKEN.search(sentence):
+            continue
+        tokens = sentence.split()
+        codes = sum(1 for t in tokens if any(ch.isdigit() for ch in t) or (len(t) > 1 and t.strip(",.:;!?").isupper()))
+        if codes > MAX_CODES * len(tokens):
+            continue
+        if len({w for w in words(sentence) if len(w) > 2} - known) >= NEW_WORDS:
+            return sentence if sentence[-1] in ".!?" else sentence + "."
+    return ""
+
+
+def _heading(h1: str, title: str, shared: set[str]) -> str:
+    """The page's h1 when it names the same page more fully ("Kanban board" for Kanban), else ""."""
+    h1 = _undecorated(h1)
+    if not h1 or h1.lower() == title.lower() or h1.lower() in shared or len(h1.split()) > MAX_ALIAS_WORDS \
+            or re.search(r"[\d#]", h1):  # "Order #7841 Paid": one record, not the page's name
+        return ""
+    return h1 if set(words(h1)) & set(words(title)) else ""
 
 
 def summarize(site: dict[str, Any]) -> Summary:

@@ -48,6 +48,8 @@ class Control:
     selector: str
     kind: str  # section, button, link, form
     fields: tuple[Field, ...] = ()
+    text: str = ""
+    """A section's first sentence (its first paragraph of a few words), for the reply."""
 
 
 @dataclass
@@ -55,7 +57,10 @@ class PageInfo:
     url: str
     title: str = ""
     h1: str = ""
-    sentence: str = ""
+    sentences: list[str] = field(default_factory=list)
+    """What the page says about itself, in order: its meta description's sentences, then the first
+    sentence of its first paragraphs. The site file takes the first that says something
+    (crawl/build.py: not the title again, not a breadcrumb, not on every page)."""
     links: list[Link] = field(default_factory=list)
     controls: list[Control] = field(default_factory=list)
 
@@ -137,19 +142,33 @@ def _is_action(label: str) -> bool:
     return bool(ws) and ws[0] in ACTION_VERBS
 
 
-def _sentence(tree: LexborHTMLParser) -> str:
+MAX_SENTENCE_CHARS = 200
+PARAGRAPHS = 3
+"""Paragraphs looked at for a page's sentence candidates."""
+
+
+def _sentences(tree: LexborHTMLParser) -> list[str]:
+    out: list[str] = []
     meta = tree.css_first('meta[name="description"]')
-    if meta is not None and (meta.attributes.get("content") or "").strip():
-        text = " ".join((meta.attributes.get("content") or "").split())
-    else:
-        text = ""
-        for p in tree.css("main p, p"):
-            candidate = text_of_long(p)
-            if len(candidate.split()) >= 5:
-                text = candidate
-                break
-    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
-    return first[:200]
+    if meta is not None:
+        out += _split(" ".join((meta.attributes.get("content") or "").split()))
+    main = tree.css_first("main") or tree.body
+    for p in (main.css("p") if main is not None else [])[:PARAGRAPHS]:
+        out += _split(text_of_long(p))[:1]
+    return [s for s in out if len(s.split()) >= 4]
+
+
+def _split(text: str) -> list[str]:
+    return [s[:MAX_SENTENCE_CHARS] for s in re.split(r"(?<=[.!?])\s+", text) if s]
+
+
+def _section_text(target: LexborNode) -> str:
+    """The first sentence of a section's first paragraph of four words or more."""
+    for p in target.css("p")[:PARAGRAPHS]:
+        first = _split(text_of_long(p))[:1]
+        if first and len(first[0].split()) >= 4:
+            return first[0]
+    return ""
 
 
 def text_of_long(node: LexborNode) -> str:
@@ -187,7 +206,7 @@ def _fields(form: LexborNode, tree: LexborHTMLParser) -> tuple[Field, ...]:
 def extract(url: str, html: str) -> PageInfo:
     tree = LexborHTMLParser(html)
     info = PageInfo(url=url, title=text_of(tree.css_first("title")), h1=text_of(tree.css_first("h1")),
-                    sentence=_sentence(tree))
+                    sentences=_sentences(tree))
     for a in tree.css("a[href]"):
         text = label_of(a)
         if text:
@@ -206,7 +225,8 @@ def extract(url: str, html: str) -> PageInfo:
             "id") and h.parent.tag in ("section", "div", "article") else None
         if target is not None:
             heading = h if h.tag in ("h2", "h3") else h.css_first("h2, h3")
-            add(Control(text_of(heading) or label_of(target), selector_of(target), "section"))
+            add(Control(text_of(heading) or label_of(target), selector_of(target), "section",
+                        text=_section_text(target)))
     for b in tree.css('button, [role="button"], input[type="submit"], input[type="button"]'):
         if _inside(b, ("form",)) and b.attributes.get("type", "submit") == "submit" and b.tag != "a":
             continue  # a form's submit button is described by the form

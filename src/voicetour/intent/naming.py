@@ -71,8 +71,13 @@ class Target:
     label: str
     selector: str | None
     description: str
+    """One sentence about it: the page's, or the element's (a section's first sentence)."""
     phrases: tuple[str, ...]
     """Normalised word sequences (lowercase, space-separated) people may say for it."""
+    heading: str = ""
+    """What its page calls itself at the top (its h1), when that says more than the title."""
+    kind: str = "page"
+    """"page", or the element's kind (button, link, section, form, ...)."""
 
     @property
     def is_element(self) -> bool:
@@ -169,12 +174,12 @@ def targets_of(site: Site) -> list[Target]:
         base |= _page_synonyms(own | expand(own), taken)
         result.append(
             Target(page.id, page.id, page.url, page.title, page.title, None, page.description,
-                   tuple(sorted(expand(base))))
+                   tuple(sorted(expand(base))), page.heading)
         )
         for el in page.elements:
             phrases = expand({el.label, *el.aliases})
             result.append(
                 Target(f"{page.id}#{el.id}", page.id, page.url, page.title, el.label,
-                       el.selector, page.description, tuple(sorted(phrases)))
+                       el.selector, el.description, tuple(sorted(phrases)), page.heading, el.kind)
             )
     return result

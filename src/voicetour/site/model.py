@@ -25,6 +25,7 @@ class Element:
     selector: str
     kind: str = "button"
     aliases: tuple[str, ...] = ()
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class Page:
     aliases: tuple[str, ...] = ()
     description: str = ""
     elements: tuple[Element, ...] = ()
+    heading: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ def _element(raw: Any, where: str) -> Element:
         selector=_string(obj, "selector", where),
         kind=kind,
         aliases=_strings(obj, "aliases", where),
+        description=_string(obj, "description", where, required=False),
     )
 
 
@@ -117,6 +120,7 @@ def _page(raw: Any, where: str) -> Page:
         aliases=_strings(obj, "aliases", where),
         description=_string(obj, "description", where, required=False),
         elements=elements,
+        heading=_string(obj, "heading", where, required=False),
     )
 
 
