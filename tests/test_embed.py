@@ -5,13 +5,14 @@ app (the snippet clicks the app's own link; no reload)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from voicetour.cli import demo_app_dir
 from voicetour.server.app import create_app
@@ -114,5 +115,66 @@ def test_single_page_app_navigates_by_its_own_router(tmp_path) -> None:  # type:
                 assert page.evaluate("window.__sameDocument") is True  # the router did it: no reload
                 sent = page.evaluate("window.voicetourEmbed.log.filter(m => m.sent).map(m => m.sent)")
                 assert any(s["url"] == "/settings/team" for s in sent), json.dumps(sent)
+            finally:
+                browser.close()
+
+
+SPECULATION_SEEN = """new MutationObserver((changes) => { for (const c of changes) for (const n of c.addedNodes)
+  if (n.type === 'speculationrules') sessionStorage.setItem('rules-seen', n.textContent); })
+  .observe(document, {childList: true, subtree: true});"""
+
+
+@pytest.mark.slow
+def test_a_real_app_with_the_tag_in_its_template_by_voice(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """sneat from npm, each page carrying the one tag (as a product team adds it to its template),
+    spoken to: the page is reached by a full load, speculation rules were offered for the likely
+    pages, and the conversation resumes there with the microphone on."""
+    from playwright.sync_api import sync_playwright
+    from starlette.staticfiles import StaticFiles
+
+    from voicetour.crawl.build import build_site
+    from voicetour.crawl.fetch import crawl_static
+
+    folder = Path(__file__).resolve().parent.parent / ".cache" / "apps" / "sneat-bootstrap-html-admin-template-free"
+    assert (folder / "package.json").exists(), f"{folder} is missing: run scripts/setup.sh (it fetches it from npm)"
+    speech = Path(__file__).resolve().parent / "fixtures" / "apps" / "sneat-speech"
+    asked = next(i for i in json.loads((speech / "index.json").read_text()) if i["file"] == "piper-29.wav")
+    assert asked["text"] == "how do I deactivate my account"
+    files = StaticFiles(directory=folder, html=True)
+    with running(Starlette(routes=[Mount("/", files)])) as plain:
+        site = parse_site(build_site(crawl_static(f"http://127.0.0.1:{plain}/html/index.html")))
+    with running(create_app(site, engine=Engine.for_site(site))) as vt_port:
+        voicetour = f"http://127.0.0.1:{vt_port}"
+
+        async def tagged(request: Request) -> Response:
+            path = folder / request.path_params["path"]
+            if path.suffix == ".html" and path.is_file():
+                return HTMLResponse(with_snippet(path.read_text(), voicetour, site.name))
+            return await files.get_response(request.path_params["path"], request.scope)
+
+        wav = tmp_path / "mic.wav"  # 1 s of silence before, 3 s after (Chromium loops the file)
+        subprocess.run(["sox", str(speech / asked["file"]), "-r", "48000", "-c", "1", "-b", "16", str(wav),
+                        "pad", "1", "3"], check=True)
+        with running(Starlette(routes=[Route("/{path:path}", tagged)])) as port, sync_playwright() as pw:
+            product = f"http://127.0.0.1:{port}"
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+                *ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={wav}"])
+            try:
+                page = browser.new_page()
+                page.add_init_script(SPECULATION_SEEN)
+                page.goto(product + "/html/index.html")
+                page.click("#voicetour-embed >> #mic")
+                page.wait_for_url(product + asked["page"], timeout=30_000)
+                page.wait_for_function("() => window.voicetourEmbed && window.voicetourEmbed.log.some("
+                                       "m => m.type === 'ready' && m.resumed)", timeout=15_000)
+                assert page.locator("#voicetour-embed >> #mic").inner_text() == "Listening"
+                page.wait_for_selector("#formAccountDeactivation.voicetour-highlight", timeout=15_000)  # the control
+                reply = page.evaluate("document.querySelector('#voicetour-embed').shadowRoot"
+                                      ".getElementById('reply').textContent")
+                assert "Deactivate Account" in reply and "Account page" in reply, reply
+                rules = json.loads(page.evaluate("sessionStorage.getItem('rules-seen')") or "{}")
+                assert rules.get("prerender"), rules  # likely pages were offered for prerendering
+                assert page.locator("link[href*='core.css']").count() == 1  # its own template, as it is
             finally:
                 browser.close()
