@@ -95,3 +95,29 @@ def test_short_unknown_words_are_not_guessed(site) -> None:  # type: ignore[no-u
     ranker = Ranker(targets_of(site))
     assert ranker.rank("Star", fuzzy=True) == []  # whisper's "stop", not "start" (the dashboard)
     assert ranker.rank("show me building", fuzzy=True)[0].target.url == "/billing.html"
+
+
+def test_names_and_their_starts_on_a_product_of_many_pages() -> None:
+    """Gentelella (46 pages): "I need help" is the Help center, not a Help control elsewhere; a lone
+    control word among words the product does not know is a guess; "open the form" is the start
+    of other pages' names."""
+    from voicetour.session.policy import PolicyConfig
+
+    site = parse_site({"name": "Admin", "base_url": "http://127.0.0.1:8123", "pages": [
+        {"id": "elements", "url": "/elements.html", "title": "Elements",
+         "elements": [{"id": "help", "label": "Help", "selector": "#help"}]},
+        {"id": "faq", "url": "/faq.html", "title": "Help center"},
+        {"id": "calendar", "url": "/calendar.html", "title": "Calendar",
+         "elements": [{"id": "today", "label": "Today", "selector": "#today"}]},
+        {"id": "general", "url": "/form.html", "title": "General", "aliases": ["Forms"]},
+        {"id": "wizard", "url": "/form_wizards.html", "title": "Form wizard"},
+        {"id": "pricing", "url": "/pricing.html", "title": "Pricing"},
+    ]})
+    r = Ranker(targets_of(site))
+    assert r.rank("I need help")[0].target.id == "faq"
+    assert r.rank("how much does it cost")[0].target.id == "pricing"
+    assert r.rank("what's the weather like today")[0].score < PolicyConfig().accept_score
+    assert r.rank("show me today")[0].target.id == "calendar#today"
+    general = r.rank("open the form")[0].target
+    assert general.id == "general" and r.continues("open the form", general)
+    assert not r.continues("open the form wizard", r.rank("open the form wizard")[0].target)

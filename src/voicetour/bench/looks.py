@@ -115,33 +115,47 @@ def _compare_group(browser: Any, group: list[_Capture], out: Path | None, settle
                 continue
             c.open_direct(browser)
         live = [c for c in group if not c.error]
-        _settle([c.tabs[0] for c in live], settle_s)
-        shots = {id(c): [c.shell.screenshot(clip=c.box), c.tabs[0].screenshot()] for c in live}
+        taken = _at_age([(c.shell, TOUR_AGE, c.box) for c in live] + [(c.tabs[0], DIRECT_AGE, None) for c in live],
+                        settle_s)
+        shots = {id(c): [taken[i], taken[len(live) + i]] for i, c in enumerate(live)}
         differs = [c for c in live if difference(*shots[id(c)]) > 0]
-        _settle([c.open_direct(browser) for c in differs], settle_s)  # the page's own level
-        for c in differs:
-            shots[id(c)].append(c.tabs[1].screenshot())
+        again = _at_age([(c.open_direct(browser), DIRECT_AGE, None) for c in differs], settle_s)  # its own level
+        for c, shot in zip(differs, again, strict=True):
+            shots[id(c)].append(shot)
         looks = []
         for c in group:
             if c.error:
                 looks.append(Look(c.page.id, c.page.url, None, None, c.error))
                 continue
-            taken = shots[id(c)]
+            pngs = shots[id(c)]
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
-                for name, shot in zip(("tour", "direct", "direct-again"), taken, strict=False):
+                for name, shot in zip(("tour", "direct", "direct-again"), pngs, strict=False):
                     (out / f"{c.page.id}.{name}.png").write_bytes(shot)
-            own = round(difference(taken[1], taken[2]), 2) if len(taken) > 2 else None
-            looks.append(Look(c.page.id, c.page.url, round(difference(taken[0], taken[1]), 2), own))
+            own = round(difference(pngs[1], pngs[2]), 2) if len(pngs) > 2 else None
+            looks.append(Look(c.page.id, c.page.url, round(difference(pngs[0], pngs[1]), 2), own))
         return looks
     finally:
         for c in group:
             c.close()
 
 
-def _settle(tabs: list[Any], settle_s: float) -> None:
-    """Wait until every tab has loaded, then ``settle_s`` more."""
-    for tab in tabs:
-        tab.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
-    if tabs:
-        time.sleep(settle_s)
+TOUR_AGE = "() => performance.now() - window.voicetourVisible[0].t"
+"""How long ago the tour's product frame showed its page (the tour reports it after the frame's load)."""
+DIRECT_AGE = "() => performance.now() - performance.getEntriesByType('navigation')[0].loadEventEnd"
+
+
+def _at_age(tabs: list[tuple[Any, str, dict[str, float] | None]], settle_s: float) -> list[bytes]:
+    """A capture of each tab ``settle_s`` after its own page loaded (a carousel that turns every
+    few seconds is on the same slide in each), in the order given."""
+    for tab, age, _ in tabs:
+        if age == DIRECT_AGE:
+            tab.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
+    now = time.monotonic()
+    due = [now + settle_s - tab.evaluate(age) / 1000 for tab, age, _ in tabs]
+    shots: dict[int, bytes] = {}
+    for i in sorted(range(len(tabs)), key=lambda k: due[k]):
+        time.sleep(max(0.0, due[i] - time.monotonic()))
+        tab, _, clip = tabs[i]
+        shots[i] = tab.screenshot(clip=clip) if clip else tab.screenshot()
+    return [shots[i] for i in range(len(tabs))]

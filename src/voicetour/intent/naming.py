@@ -18,6 +18,7 @@ LEXICON: tuple[frozenset[str], ...] = tuple(
     frozenset(g.split(","))
     for g in (
         "billing,invoices,payments,subscription,plans,pricing",
+        "pricing,prices,price,plans,cost,costs",
         "team,users,members,seats,people,teammates,colleagues,coworkers",
         "settings,preferences,account,configuration",
         "reports,analytics,statistics,stats,insights",
@@ -135,6 +136,15 @@ def _task_variants(phrase: str) -> set[str]:
     return out
 
 
+PLACE_WORDS = frozenset("center centre hub portal area".split())
+"""A page name ending in one of these is also said without it: "I need help" for the Help center."""
+
+
+def _placeless(name: str) -> str:
+    ws = words(name)
+    return " ".join(ws[:-1]) if len(ws) > 1 and ws[-1] in PLACE_WORDS else ""
+
+
 def _page_synonyms(own: set[str], taken: set[str]) -> set[str]:
     out: set[str] = set()
     for group in LEXICON:
@@ -172,6 +182,7 @@ def targets_of(site: Site) -> list[Target]:
         base = {page.title, *page.aliases, page.id.replace("-", " ").replace("_", " ")}
         taken = set().union(*(expand(t) for t in [taken_by[page.id]]))
         base |= _page_synonyms(own | expand(own), taken)
+        base |= {n for n in map(_placeless, (page.title, *page.aliases)) if n and n not in taken}
         result.append(
             Target(page.id, page.id, page.url, page.title, page.title, None, page.description,
                    tuple(sorted(expand(base))), page.heading)

@@ -30,6 +30,12 @@ guess, not a match: "show me the data" is not "download data" (sb-admin-2, where
 "data" showed the dashboard before "tables" was said). Its score is scaled by its coverage, which
 puts it at "did you mean" at most."""
 
+QUESTION_WORDS = frozenset("what what's whats where where's when why who who's which is are was were it's there's "
+                           "you your we they there with will would".split())
+ALONE = 0.45
+"""A control named by one word ("Today" on the calendar) in a sentence whose other words the product
+does not know ("what's the weather like today") is a guess: its score is scaled to "did you mean"."""
+
 ELEMENT_TIE_BREAK = 1.001  # an element that explains the words as well as its page wins: we can point at it
 OTHER_PAGE_ELEMENT = 0.9
 """A control's label that matches no better than another page's own name loses to that page: "show
@@ -102,14 +108,25 @@ class Ranker:
         said = {w for w in content_stems(" ".join(self._joined(words(text)))) if w in self.weight}
         return len(said) if any(said <= phrase for phrase in self._phrases_of[target.id]) else 0
 
+    def continues(self, text: str, target: Target) -> bool:
+        """Whether what ``text`` says of the product is the start of another page's name too
+        ("open the form" for General, alias Forms, while "form wizard" and "form validation" are
+        names of other pages): said so far, it may yet become that one."""
+        said = {w for w in content_stems(" ".join(self._joined(words(text)))) if w in self.weight}
+        if not said:
+            return False
+        return any(said < phrase for other, phrases in zip(self.targets, self._phrases, strict=True)
+                   if other.url != target.url for phrase in phrases)
+
     def rank(self, text: str, limit: int = 5, fuzzy: bool = False) -> list[Ranked]:
         """Targets for ``text``, best first. With ``fuzzy``, unknown words may stand for a
         similar-looking known word (scores then carry FUZZY_PENALTY)."""
         said: set[str] = set()
         guessed = False
+        strangers = 0  # words the product does not know
         said_words = self._joined(words(text))
         for i, word in enumerate(said_words):
-            if word in CARRIERS:
+            if word in CARRIERS or word in QUESTION_WORDS:
                 continue
             if word == "help" and self._lead(said_words[i + 1 :]):
                 continue  # "help me find billing", "help me a job", "help, be agile": a lead, not the help page
@@ -119,6 +136,8 @@ class Ranker:
             elif fuzzy and (near := self._nearest(word)) is not None:
                 said.add(near)
                 guessed = True
+            elif len(word) > 2:
+                strangers += 1
         if not said:
             return []
         said_weight = sum(self.weight[w] for w in said)
@@ -137,6 +156,8 @@ class Ranker:
             if score > 0:
                 if guessed:
                     score *= FUZZY_PENALTY
+                if strangers and target.is_element and len(said) == 1 and all(len(p) == 1 for p in phrases):
+                    score *= ALONE
                 if target.is_element:
                     score = min(1.0, score * ELEMENT_TIE_BREAK)
                 best.append(Ranked(target, round(score, 4)))

@@ -90,6 +90,8 @@ class TurnDecisions:
             return []
         if turn.heard_url is None and self._needs_both(turn):
             return []  # the verifier has not named this page yet
+        if not settled and self.engine.ranker.continues(turn.partial, top.target):
+            return []  # "open the form" may yet be "open the form wizard": wait for a pause
         if self._heard_otherwise(turn):  # last: it ranks the verifier's words, and this runs every frame
             return []  # the verifier heard all the speech and not this page
         return self._switch(turn, top.target)
@@ -260,9 +262,13 @@ class TurnDecisions:
         turn.heard_other = turn.heard_other + 1 if url is None and content_stems(text) else 0
         events = self._prerender((url, *turn.prerendered)) if url is not None else []
         shown = turn.committed is not None and turn.committed.url == url
-        if agreed and self._enough(turn) and named is not None and not shown:
+        if agreed and self._enough(turn) and named is not None and not shown and not self._may_go_on(text, named):
             events += self._switch(turn, named)
         return events
+
+    def _may_go_on(self, text: str, target: Target) -> bool:
+        """Whether the person is still speaking and their words so far begin another page's name."""
+        return self.endpointer.silence_ms < self.config.policy.pause_ms and self.engine.ranker.continues(text, target)
 
     def _trusted_early(self, text: str) -> bool:
         """Whether an early answer can stand for the pause's quick listen: it names a control
