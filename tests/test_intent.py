@@ -112,12 +112,16 @@ def test_names_and_their_starts_on_a_product_of_many_pages() -> None:
         {"id": "general", "url": "/form.html", "title": "General", "aliases": ["Forms"]},
         {"id": "wizard", "url": "/form_wizards.html", "title": "Form wizard"},
         {"id": "pricing", "url": "/pricing.html", "title": "Pricing"},
+        {"id": "roles", "url": "/roles.html", "title": "Roles"},
     ]})
     r = Ranker(targets_of(site))
     assert r.rank("I need help")[0].target.id == "faq"
     assert r.rank("how much does it cost")[0].target.id == "pricing"
     assert r.rank("what's the weather like today")[0].score < PolicyConfig().accept_score
     assert r.rank("show me today")[0].target.id == "calendar#today"
+    # a real coffee order: one word of the product's among many it does not know
+    assert r.rank("I want a 20-ounce medium roles triple shot coffee with almond milk")[0].score < 0.5
+    assert r.rank("show me the roles")[0].target.id == "roles"
     general = r.rank("open the form")[0].target
     assert general.id == "general" and r.continues("open the form", general)
     assert not r.continues("open the form wizard", r.rank("open the form wizard")[0].target)

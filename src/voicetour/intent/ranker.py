@@ -36,6 +36,11 @@ ALONE = 0.45
 """A control named by one word ("Today" on the calendar) in a sentence whose other words the product
 does not know ("what's the weather like today") is a guess: its score is scaled to "did you mean"."""
 
+CROWD = 4
+"""...and so is any target named by one word among this many the product does not know ("I want a
+20-ounce medium roles triple shot coffee with almond milk": real coffee orders, the Team page; but
+"open pagination and red crumbs" is still the pagination page)."""
+
 ELEMENT_TIE_BREAK = 1.001  # an element that explains the words as well as its page wins: we can point at it
 OTHER_PAGE_ELEMENT = 0.9
 """A control's label that matches no better than another page's own name loses to that page: "show
@@ -123,7 +128,7 @@ class Ranker:
         similar-looking known word (scores then carry FUZZY_PENALTY)."""
         said: set[str] = set()
         guessed = False
-        strangers = 0  # words the product does not know
+        strangers: set[str] = set()  # words the product does not know
         said_words = self._joined(words(text))
         for i, word in enumerate(said_words):
             if word in CARRIERS or word in QUESTION_WORDS:
@@ -137,7 +142,7 @@ class Ranker:
                 said.add(near)
                 guessed = True
             elif len(word) > 2:
-                strangers += 1
+                strangers.add(word)
         if not said:
             return []
         said_weight = sum(self.weight[w] for w in said)
@@ -156,7 +161,8 @@ class Ranker:
             if score > 0:
                 if guessed:
                     score *= FUZZY_PENALTY
-                if strangers and target.is_element and len(said) == 1 and all(len(p) == 1 for p in phrases):
+                if len(said) == 1 and (len(strangers) >= CROWD or (
+                        strangers and target.is_element and all(len(p) == 1 for p in phrases))):
                     score *= ALONE
                 if target.is_element:
                     score = min(1.0, score * ELEMENT_TIE_BREAK)
