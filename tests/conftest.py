@@ -33,12 +33,17 @@ def corpus() -> list[dict[str, str | None]]:
     return json.loads((SPEECH / "index.json").read_text())
 
 
-@contextlib.contextmanager
-def running(app: object) -> Iterator[int]:
-    """Serve ``app`` with a real uvicorn on 127.0.0.1; yields the port, stops the server after."""
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running(app: object, port: int | None = None) -> Iterator[int]:
+    """Serve ``app`` with a real uvicorn on 127.0.0.1 (on ``port``, or a free one); yields the
+    port, stops the server after."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

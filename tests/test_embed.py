@@ -19,7 +19,7 @@ from voicetour.server.app import create_app
 from voicetour.session.engine import Engine
 from voicetour.site.model import parse_site
 
-from .conftest import running
+from .conftest import free_port, running
 from .sites import SITES, nimbus_app
 from .test_browser import CHROMIUM, mic_wav
 
@@ -45,9 +45,14 @@ def demo_product(voicetour: str) -> Starlette:
     return Starlette(routes=[Route("/", page), Route("/{name}", page)])
 
 
+PRODUCT_PORT = free_port()  # the demo product's origin, which the tour server is told to take sessions from
+
+
 @pytest.fixture(scope="module")
 def voicetour_url(site, engine):  # type: ignore[no-untyped-def]
-    with running(create_app(site, app_dir=demo_app_dir(), engine=engine)) as port:
+    app = create_app(site, app_dir=demo_app_dir(), engine=engine,
+                     allowed_origins=(f"http://127.0.0.1:{PRODUCT_PORT}",))
+    with running(app) as port:
         yield f"http://127.0.0.1:{port}"
 
 
@@ -57,7 +62,7 @@ def test_multi_page_app_spoken_to_through_the_snippet(voicetour_url, tmp_path) -
     from playwright.sync_api import sync_playwright
 
     wav = mic_wav(tmp_path, "piper-02.wav")  # "how do I invite a teammate"
-    with running(demo_product(voicetour_url)) as port, sync_playwright() as pw:
+    with running(demo_product(voicetour_url), port=PRODUCT_PORT) as port, sync_playwright() as pw:
         product = f"http://127.0.0.1:{port}"
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
             *ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
@@ -91,7 +96,8 @@ def test_single_page_app_navigates_by_its_own_router(tmp_path) -> None:  # type:
         site_raw = build_site(crawl_rendered(f"http://127.0.0.1:{spa_port}/"))
     site = parse_site(site_raw)
     engine = Engine.for_site(site, verify=False)
-    with running(create_app(site, engine=engine)) as vt_port:
+    shell_port = free_port()
+    with running(create_app(site, engine=engine, allowed_origins=(f"http://127.0.0.1:{shell_port}",))) as vt_port:
         voicetour = f"http://127.0.0.1:{vt_port}"
         index = (SITES / "nimbus" / "index.html").read_text()
 
@@ -100,7 +106,7 @@ def test_single_page_app_navigates_by_its_own_router(tmp_path) -> None:  # type:
 
         spa = nimbus_app()
         spa.router.routes.insert(0, Route("/", shell))
-        with running(spa) as port, sync_playwright() as pw:
+        with running(spa, port=shell_port) as port, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
                 page = browser.new_page()
@@ -143,7 +149,9 @@ def test_a_real_app_with_the_tag_in_its_template_by_voice(tmp_path) -> None:  # 
     files = StaticFiles(directory=folder, html=True)
     with running(Starlette(routes=[Mount("/", files)])) as plain:
         site = parse_site(build_site(crawl_static(f"http://127.0.0.1:{plain}/html/index.html")))
-    with running(create_app(site, engine=Engine.for_site(site))) as vt_port:
+    tagged_port = free_port()
+    with running(create_app(site, engine=Engine.for_site(site),
+                            allowed_origins=(f"http://127.0.0.1:{tagged_port}",))) as vt_port:
         voicetour = f"http://127.0.0.1:{vt_port}"
 
         async def tagged(request: Request) -> Response:
@@ -155,7 +163,8 @@ def test_a_real_app_with_the_tag_in_its_template_by_voice(tmp_path) -> None:  # 
         wav = tmp_path / "mic.wav"  # 1 s of silence before, 3 s after (Chromium loops the file)
         subprocess.run(["sox", str(speech / asked["file"]), "-r", "48000", "-c", "1", "-b", "16", str(wav),
                         "pad", "1", "3"], check=True)
-        with running(Starlette(routes=[Route("/{path:path}", tagged)])) as port, sync_playwright() as pw:
+        with running(Starlette(routes=[Route("/{path:path}", tagged)]), port=tagged_port) as port, \
+                sync_playwright() as pw:
             product = f"http://127.0.0.1:{port}"
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
                 *ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",

@@ -12,6 +12,8 @@ from starlette.testclient import TestClient
 from voicetour.audio.wav import read_wav
 from voicetour.cli import demo_app_dir
 from voicetour.server.app import create_app
+from voicetour.session.engine import Engine
+from voicetour.site.model import parse_site
 
 from .conftest import SPEECH, running
 
@@ -129,7 +131,7 @@ def test_a_page_that_reconnects_before_the_old_socket_closed_still_resumes(app) 
     """After a full page load the new page often connects while the server is still closing the
     old socket: it waits for the session to be parked instead of starting a new one."""
 
-    async def main() -> tuple[bool, str]:
+    async def main() -> tuple[bool, str, bool]:
         async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws") as old:
             token = json.loads(await old.recv())["resume"]
             await old.send(json.dumps({"type": "text", "text": "show me billing"}))
@@ -138,17 +140,21 @@ def test_a_page_that_reconnects_before_the_old_socket_closed_still_resumes(app) 
         # the old socket closes here
         try:
             ready = json.loads(await new.recv())
+            assert ready["resume"] != token  # a token is spent once used
             await new.send(json.dumps({"type": "text", "text": "go back"}))
             while (msg := json.loads(await new.recv()))["type"] != "say":
                 pass
-            return bool(ready["resumed"]), str(msg["text"])
         finally:
             await new.close()
+        async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws?resume={token}") as stolen:
+            again = json.loads(await stolen.recv())
+        return bool(ready["resumed"]), str(msg["text"]), bool(again["resumed"])
 
     with running(app) as port:
-        resumed, said = asyncio.run(main())
+        resumed, said, replayed = asyncio.run(main())
     assert resumed
     assert said == "Going back."  # the same conversation: it remembers the page before billing
+    assert not replayed  # the old token, seen in a URL or a log, resumes nothing
 
 
 def test_past_capacity_a_new_visitor_is_told_the_tour_is_busy(site, engine) -> None:  # type: ignore[no-untyped-def]
@@ -209,3 +215,20 @@ def test_parked_sessions_are_bounded_oldest_first(engine) -> None:  # type: igno
         parked.append((token, session))
     assert list(sessions.parked) == [t for t, _ in parked[-PARKED_PER_SESSION:]]
     assert all(s.closed for _, s in parked[:2]) and not any(s.closed for _, s in parked[2:])
+
+
+def test_sessions_only_from_the_products_pages_and_its_own(app) -> None:  # type: ignore[no-untyped-def]
+    """Any website a visitor opens could otherwise open sessions on the server in their name."""
+    client = TestClient(app)
+    with client.websocket_connect("/voicetour/ws", headers={"Origin": "http://evil.example"}) as ws:
+        refused = ws.receive_json()
+        assert refused["type"] == "error" and refused["code"] == "origin" and "evil.example" in refused["message"]
+    with client.websocket_connect("/voicetour/ws", headers={"Origin": "http://testserver"}) as ws:
+        assert ws.receive_json()["type"] == "ready"  # the tour page, on voicetour's own origin
+    site = parse_site({"name": "P", "base_url": "https://product.example/app/",
+                       "pages": [{"id": "home", "url": "/", "title": "Home"}]})
+    other = TestClient(create_app(site, engine=Engine.for_site(site, verify=False),
+                                  allowed_origins=("https://www.product.example",)))
+    for origin in ("https://product.example", "https://www.product.example"):
+        with other.websocket_connect("/voicetour/ws", headers={"Origin": origin}) as ws:
+            assert ws.receive_json()["type"] == "ready", origin

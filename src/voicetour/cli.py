@@ -171,7 +171,8 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     if app_dir is not None and not app_dir.is_dir():
         raise VoicetourError(f"--app-dir {app_dir}: not a folder")
     app = create_app(site, app_dir=app_dir, admin_key=os.environ.get("VOICETOUR_ADMIN_KEY") or None,
-                     max_sessions=getattr(args, "max_sessions", None))
+                     max_sessions=getattr(args, "max_sessions", None),
+                     allowed_origins=tuple(getattr(args, "allow_origin", None) or ()))
     print(f"voicetour: {site.name} tour on http://{args.host}:{args.port}/voicetour/  (Ctrl-C to stop)", flush=True)
     if not os.environ.get("VOICETOUR_ADMIN_KEY"):
         print(f"voicetour: traces: curl -H 'Authorization: Bearer {app.state.admin_key}' "
@@ -225,6 +226,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--app-dir", help="serve the product from this folder (else it is proxied from base_url)")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--allow-origin", action="append", metavar="URL",
+                   help="another site whose pages carry the embed snippet (repeatable; the site's base_url and "
+                        "voicetour's own origin are always allowed)")
     s.add_argument("--max-sessions", type=int, help="open conversations at once; more are told the tour is busy "
                                                     "(default: 2 per core)")
     s.set_defaults(func=cmd_serve)

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -33,6 +34,7 @@ from voicetour import clock as real_clock
 from voicetour.intent.naming import ACTION_VERBS
 from voicetour.server import PREFIX
 from voicetour.server.parking import KEEP_TRACES, Sessions
+from voicetour.server.protocol import error
 from voicetour.server.proxy import METHODS, proxy
 from voicetour.server.socket import SessionSocket
 from voicetour.session.engine import Engine
@@ -46,11 +48,14 @@ WORKER_THREADS = 32
 
 def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = None,
                clock: Callable[[], int] = real_clock.monotonic_ns, admin_key: str | None = None,
-               max_sessions: int | None = None) -> Starlette:
+               max_sessions: int | None = None, allowed_origins: tuple[str, ...] = ()) -> Starlette:
     """The ASGI app: the tour page at /voicetour/, the product at the root (from ``app_dir``, or
     proxied from the site's base_url). ``clock`` (monotonic ns) is the only clock the server
     reads for sessions and their traces. The traces hold what visitors said: /trace answers only
-    ``Authorization: Bearer <admin_key>`` (a random key when none is given: ``app.state.admin_key``)."""
+    ``Authorization: Bearer <admin_key>`` (a random key when none is given: ``app.state.admin_key``).
+    Sessions are opened from pages of voicetour's own origin, the product's (base_url) and
+    ``allowed_origins`` only: any other site's page is refused (a client that sends no Origin, not
+    a browser, is let in)."""
     admin_key = admin_key or secrets.token_urlsafe(24)
     engine = engine or Engine.for_site(site)
     metrics = Metrics()
@@ -69,7 +74,17 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
 
     sessions = Sessions(traces, clock, max_sessions)
 
+    origins = {_origin(u) for u in (site.base_url, *allowed_origins) if u}
+
     async def socket(ws: WebSocket) -> None:
+        origin = ws.headers.get("origin")
+        if origin is not None and _origin(origin) not in origins and urlsplit(origin).netloc != ws.headers.get("host"):
+            metrics.errors.labels("socket", "origin").inc()
+            await ws.accept()
+            await ws.send_json(error("origin", f"voicetour does not take conversations from pages of {origin[:100]} "
+                                               "(voicetour serve --allow-origin adds a site)"))
+            await ws.close(code=1008)
+            return
         await SessionSocket(ws, engine, metrics, sessions, clock).run()
 
     async def metrics_page(request: Request) -> Response:
@@ -201,6 +216,11 @@ async def _sweep(sessions: Sessions, interval: float = 5.0) -> None:
     while True:
         await asyncio.sleep(interval)
         sessions.expire()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _examples(engine: Engine) -> list[str]:

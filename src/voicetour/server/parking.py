@@ -80,8 +80,10 @@ class Sessions:
             parked.set()
 
     async def resume(self, token: str) -> tuple[str, Session, TurnRecorder, list[Event]] | None:
-        """The parked session for ``token``. The new page often connects before the old socket has
-        finished closing (it may be finishing a transcription): wait for it, up to ``RESUME_WAIT_S``."""
+        """The parked session for ``token``, with a new token (the old one is spent: a token seen
+        in a URL, a log or a proxy resumes nothing once its visitor has used it). The new page
+        often connects before the old socket has finished closing (it may be finishing a
+        transcription): wait for it, up to ``RESUME_WAIT_S``."""
         closing = self.live.get(token)
         if closing is not None:
             with contextlib.suppress(TimeoutError):
@@ -90,8 +92,9 @@ class Sessions:
         if token not in self.parked:
             return None
         session, recorder, events, _ = self.parked.pop(token)
-        self.live[token] = asyncio.Event()
-        return token, session, recorder, events
+        fresh = secrets.token_urlsafe(18)
+        self.live[fresh] = asyncio.Event()
+        return fresh, session, recorder, events
 
     def expire(self) -> None:
         now = self.clock()
