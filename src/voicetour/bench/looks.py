@@ -1,11 +1,12 @@
 """`voicetour looks`: does the product look like itself inside the tour?
 
-Every page of the site is opened three times in headless Chromium: inside the tour page (its
-product frame, reached with the tour's ``?page=`` deep link, no highlight) and twice on its own, in
-a window the size of that frame. Each is captured ``settle_s`` after its load. The difference is
-the mean absolute difference of the RGB values over every pixel and channel (0-255; 0 is
-identical). The two direct loads give the page's own level (an animation, a clock, a random
-picture): the tour is judged against it.
+Every page of the site is opened inside the tour page (its product frame, reached with the tour's
+``?page=`` deep link, no highlight) and on its own, in a window the size of that frame. Each is
+captured ``settle_s`` after its own load. The difference is the mean absolute difference of the
+RGB values over every pixel and channel (0-255; 0 is identical). A page that differs at all is
+loaded on its own twice more: the tour is compared with the nearest of the three, and the most
+two of them differ is the page's own level (an animation, a carousel, a random picture), against
+which the tour is judged.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from voicetour.server import PREFIX
 from voicetour.site.model import Page, Site
 
 VIEWPORT = {"width": 1280, "height": 900}
-AT_ONCE = 6
+AT_ONCE = 3
+AGAIN = 2
+"""Loads more of a page that differs in the tour at all, to measure its own level."""
 """Pages loaded at the same time (three tabs each)."""
 LOAD_TIMEOUT_MS = 30_000
 FRAME_BOX = """() => { const f = document.getElementById('product'); const r = f.getBoundingClientRect();
@@ -36,8 +39,8 @@ TOUR_SHOWN = "() => (window.voicetourVisible || []).length > 0"
 class Look:
     page: str
     url: str
-    tour: float | None  # tour vs direct; None when a capture failed (``error`` says why)
-    own: float | None = None  # direct vs direct, measured only when the tour differs at all
+    tour: float | None  # tour vs the nearest direct load; None when a capture failed (``error`` says why)
+    own: float | None = None  # the most two direct loads differ, measured only when the tour differs at all
     error: str = ""
 
     @property
@@ -119,21 +122,25 @@ def _compare_group(browser: Any, group: list[_Capture], out: Path | None, settle
                         settle_s)
         shots = {id(c): [taken[i], taken[len(live) + i]] for i, c in enumerate(live)}
         differs = [c for c in live if difference(*shots[id(c)]) > 0]
-        again = _at_age([(c.open_direct(browser), DIRECT_AGE, None) for c in differs], settle_s)  # its own level
-        for c, shot in zip(differs, again, strict=True):
-            shots[id(c)].append(shot)
+        # The page's own level: two more loads of it (a carousel is not on the same slide in every
+        # load of the same age on a busy machine). The tour is compared with the load nearest it.
+        again = _at_age([(c.open_direct(browser), DIRECT_AGE, None) for c in differs for _ in range(AGAIN)],
+                        settle_s)
+        for i, c in enumerate(differs):
+            shots[id(c)] += again[i * AGAIN:(i + 1) * AGAIN]
         looks = []
         for c in group:
             if c.error:
                 looks.append(Look(c.page.id, c.page.url, None, None, c.error))
                 continue
-            pngs = shots[id(c)]
+            tour, *direct = shots[id(c)]
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
-                for name, shot in zip(("tour", "direct", "direct-again"), pngs, strict=False):
+                for name, shot in zip(("tour", "direct", "direct-2", "direct-3"), shots[id(c)], strict=False):
                     (out / f"{c.page.id}.{name}.png").write_bytes(shot)
-            own = round(difference(pngs[1], pngs[2]), 2) if len(pngs) > 2 else None
-            looks.append(Look(c.page.id, c.page.url, round(difference(pngs[0], pngs[1]), 2), own))
+            near = min(difference(tour, d) for d in direct)
+            own = max((difference(a, b) for i, a in enumerate(direct) for b in direct[i + 1:]), default=None)
+            looks.append(Look(c.page.id, c.page.url, round(near, 2), None if own is None else round(own, 2)))
         return looks
     finally:
         for c in group:
