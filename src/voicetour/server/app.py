@@ -38,6 +38,7 @@ from voicetour.server.protocol import error
 from voicetour.server.proxy import METHODS, proxy
 from voicetour.server.socket import SessionSocket
 from voicetour.session.engine import Engine
+from voicetour.session.reply import task_of
 from voicetour.site.model import Site
 from voicetour.telemetry.metrics import Metrics
 from voicetour.telemetry.trace import TurnRecorder, chrome_trace
@@ -229,5 +230,5 @@ def _examples(engine: Engine) -> list[str]:
         if t.selector is None:
             out.append(f"show me {t.title.lower()}")
         elif t.label.split()[0].lower() in ACTION_VERBS:
-            out.append(f"how do I {t.label[0].lower()}{t.label[1:]}")
+            out.append(f"how do I {task_of(t.label)}")
     return out[:6]

@@ -27,13 +27,18 @@ def reply_for(target: Target) -> str:
     if target.kind != "section" and first.lower() in ("new", "add") and rest:
         return f"To add {_some(rest)}, use {label}, highlighted on {place}."
     if target.kind != "section" and first.lower() in ACTION_VERBS:
-        task = first.lower() if not rest else f"{first.lower()} {_some(rest) if ' ' not in rest else _lowered(rest)}"
         how = f"the highlighted {shown}" if shown else f"{label}, highlighted,"
-        return f"To {task}, use {how} on {place}."
+        return f"To {task_of(label)}, use {how} on {place}."
     if shown:
         return _with(f"Here is the {label} {shown}, on {place}.", target.description)
     name = _lower(label) if first.lower() in OWNED else label
     return _with(f"Here is {name}, on {place}.", target.description)
+
+
+def task_of(label: str) -> str:
+    """An action label as a task: "Create report" -> "create a report", "Export CSV" -> "export CSV"."""
+    first, _, rest = spoken(label).partition(" ")
+    return first.lower() if not rest else f"{first.lower()} {_some(rest) if ' ' not in rest else _lowered(rest)}"
 
 
 def spoken(label: str) -> str:
