@@ -92,6 +92,17 @@ def _bench(args: argparse.Namespace) -> int:
                        flame=Path(args.flame) if args.flame else None)
         print((out / "load.md").read_text())
         return 0
+    if args.embed:
+        from voicetour.bench.embed import embed_bench
+        from voicetour.site.model import load_site
+
+        if not args.site or not args.corpus:
+            raise UsageError("--embed needs --site (the product's crawled site) and --corpus (its labelled speech)")
+        result = embed_bench(load_site(args.site), Path(args.embed), Path(args.corpus), args.start, quick=args.quick)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "embed.json").write_text(json.dumps(result, indent=1) + "\n")
+        print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
+        return 0
     if args.browser:
         from voicetour.bench.browser import browser_bench
         from voicetour.site.model import load_site
@@ -263,6 +274,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--realtime", action="store_true", help="feed the streaming core at real speed (slower)")
     b.add_argument("--browser", action="store_true", help="each utterance as the microphone of headless chromium: "
                    "voice-to-visible, pre-render hit rate (added to OUT/report.json)")
+    b.add_argument("--embed", metavar="DIR", help="the embed snippet on a product's own pages, by voice: serve DIR's "
+                   "pages with the tag added, speak --corpus's requests to them in chromium (needs --site, --corpus)")
+    b.add_argument("--start", default="/index.html", help="with --embed: the page each request starts on")
     b.add_argument("--sessions", help="load sweep instead: N live WebSocket sessions, e.g. 1,10,50,100")
     b.add_argument("--flame", metavar="OUT.svg", help="with --sessions: record the server with py-spy "
                    "(flame graph SVG; a .json name writes speedscope)")

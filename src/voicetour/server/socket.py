@@ -99,6 +99,8 @@ class SessionSocket:
         except TimeoutError:
             self.metrics.errors.labels("socket", "not_reading").inc()
             raise ClientGone(f"the client took no message for {SEND_TIMEOUT_S:.0f} s") from None
+        except WebSocketDisconnect:  # it closed while we spoke (a tab closed right after a page load)
+            raise ClientGone("the client went away") from None
         finally:
             self.metrics.send_queue.dec()
             self.metrics.send.observe((self.clock() - t0) / 1e9)
@@ -180,7 +182,7 @@ class SessionSocket:
                 await self.send_events(pending, self.clock())
             await self.loop()
         except ClientGone:
-            pass  # it stopped reading before the conversation began
+            pass  # it stopped reading, or went away, before the conversation began
         finally:
             self.sessions.release()
             self.metrics.sessions.dec()

@@ -84,7 +84,10 @@
     if (!url || sameUrl(url, location.href)) { if (url) visible({ url, turn, at: Date.now() }, false); return; }
     const action = { url, turn, at: Date.now() };
     store.setItem("voicetour.action", JSON.stringify(action));
-    const link = [...document.querySelectorAll("a[href]")].find((a) => sameUrl(a.getAttribute("href"), url));
+    // The app's own link, if it opens in this tab (sneat's login links open a new one: the tour
+    // would have stayed where it was).
+    const link = [...document.querySelectorAll("a[href]")].find((a) => sameUrl(a.getAttribute("href"), url) &&
+      (!a.target || a.target === "_self") && !a.hasAttribute("download"));
     if (link) link.click(); else location.assign(url);
     if (sameUrl(here(), url)) {  // the app's router changed the route: no reload
       store.removeItem("voicetour.action");
