@@ -110,14 +110,18 @@ class Ranker:
         """How many of the product's words in ``text`` one name of ``target`` holds, every known
         word said belonging to it (0 otherwise): "how do I export a report" names the export
         control in 2 words, "show me the create" the register page in 1."""
-        said = {w for w in content_stems(" ".join(self._joined(words(text)))) if w in self.weight}
+        said = self._known(text)
         return len(said) if any(said <= phrase for phrase in self._phrases_of[target.id]) else 0
+
+    def _known(self, text: str) -> set[str]:
+        """The product's words in ``text`` (stems)."""
+        return {w for w in content_stems(" ".join(self._joined(words(text)))) if w in self.weight}
 
     def continues(self, text: str, target: Target) -> bool:
         """Whether what ``text`` says of the product is the start of another page's name too
         ("open the form" for General, alias Forms, while "form wizard" and "form validation" are
         names of other pages): said so far, it may yet become that one."""
-        said = {w for w in content_stems(" ".join(self._joined(words(text)))) if w in self.weight}
+        said = self._known(text)
         if not said:
             return False
         return any(said < phrase for other, phrases in zip(self.targets, self._phrases, strict=True)
