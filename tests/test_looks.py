@@ -66,7 +66,7 @@ def test_the_demo_app_looks_like_itself_in_the_tour(engine) -> None:  # type: ig
     site = load_site(demo_site_path())
     with running(_static(demo_app_dir())) as direct, running(create_app(site, app_dir=demo_app_dir(),
                                                                         engine=engine)) as tour:
-        looks = compare(site, f"http://127.0.0.1:{tour}", f"http://127.0.0.1:{direct}")
+        looks = compare(site, f"http://127.0.0.1:{tour}", f"http://127.0.0.1:{direct}", recheck_above=MAX_ABOVE_OWN)
     assert len(looks) == len(site.pages)
     _check(looks, "demo")
 
@@ -81,6 +81,7 @@ def test_a_real_product_looks_like_itself_in_the_tour(name: str, tmp_path: Path)
         product = f"http://127.0.0.1:{port}"
         site = parse_site(build_site(crawl_static(product + start)))
         with running(create_app(site, engine=Engine.for_site(site, verify=False))) as tour:
-            looks = compare(site, f"http://127.0.0.1:{tour}", product, out=tmp_path, limit=limit)
+            looks = compare(site, f"http://127.0.0.1:{tour}", product, out=tmp_path, limit=limit,
+                            recheck_above=MAX_ABOVE_OWN)
     assert len(looks) == (limit or len(site.pages))
     _check(looks, name)

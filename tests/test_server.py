@@ -59,10 +59,20 @@ def test_spoken_request_over_the_socket(app) -> None:  # type: ignore[no-untyped
         ws.receive_json()
         for i in range(0, len(pcm), 640):
             ws.send_bytes(pcm[i : i + 640])
-        msgs = receive_until(ws, "say")
+        msgs = receive_until(ws, "trace")  # the turn's waterfall comes last, after its metrics
         assert [m["url"] for m in msgs if m["type"] == "navigate"] == ["/billing.html"]
         assert any(m["type"] == "partial" for m in msgs)
         assert "billing" in next(m for m in msgs if m["type"] == "final")["text"].lower()
+    # What the request cost in CPU, by stage (the real recognizer's frames, real whisper's listens
+    # in its own threads), adds up to the whole; and /metrics has it too.
+    cpu = {m["labels"].get("stage", "all"): m["value_ms"] for m in msgs if m["type"] == "metric" and m["name"] == "cpu"}
+    print("cpu of the turn (ms):", cpu)
+    assert cpu["frames"] > 0 and cpu["listen"] > 0, cpu
+    assert cpu["all"] == pytest.approx(sum(v for k, v in cpu.items() if k != "all"), abs=0.05)
+    exposition = TestClient(app).get("/voicetour/metrics").text
+    assert 'voicetour_cpu_seconds_total{stage="listen"}' in exposition
+    per_turn = next(line for line in exposition.splitlines() if line.startswith("voicetour_cpu_seconds_per_turn "))
+    assert float(per_turn.split()[1]) > 0
 
 
 @pytest.mark.parametrize(

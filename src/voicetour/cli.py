@@ -213,7 +213,8 @@ def cmd_looks(args: argparse.Namespace) -> int:
     direct = args.direct or site.base_url
     if not direct:
         raise UsageError(f"{args.site} has no base_url: give the product's own address with --direct")
-    looks = sorted(compare(site, args.tour, direct, Path(args.out) if args.out else None), key=lambda x: -x.excess)
+    looks = sorted(compare(site, args.tour, direct, Path(args.out) if args.out else None,
+                           recheck_above=args.max_difference), key=lambda x: -x.excess)
     print("page                         tour   own    (mean pixel difference, 0-255; worst first)")
     for look in looks:
         own = "-" if look.own is None else f"{look.own:.2f}"

@@ -27,3 +27,8 @@ class Verifier(Protocol):
     def try_transcribe(self, pcm: bytes) -> str | None:
         """The quick listen, or None at once if the verifier is busy (for background listens)."""
         ...
+
+    def native_ns(self) -> int:
+        """CPU time the calling thread's last listen spent outside that thread (a model decoding
+        in its own threads), in ns; 0 when it spends none there."""
+        ...

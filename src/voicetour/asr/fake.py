@@ -56,6 +56,9 @@ class ScriptedVerifier:
     def try_transcribe(self, pcm: bytes) -> str | None:
         return self.transcribe(pcm)
 
+    def native_ns(self) -> int:
+        return 0
+
 
 def answer_requests(
     feed_transcript: Callable[[Transcribe, str | None, int], list[Event]],

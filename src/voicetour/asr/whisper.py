@@ -31,6 +31,7 @@ import threading
 import numpy as np
 
 from voicetour.errors import UsageError
+from voicetour.telemetry.cpu import native_threads_ns
 
 TAIL_SILENCE_S = 1.0
 """Silence after the utterance, at least (whisper ends a sentence better when it hears one end)."""
@@ -73,12 +74,17 @@ class WhisperVerifier:
         self._start = start
         self._prompt = prompt
         self._lock = threading.Lock()
+        self._spent = threading.local()
 
     def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
         audio = _samples(pcm)
         if audio is None:
             return ""
         return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE) or ""
+
+    def native_ns(self) -> int:
+        """CPU time CTranslate2's threads spent on the calling thread's last listen."""
+        return int(getattr(self._spent, "ns", 0))
 
     def transcribe_full(self, pcm: bytes) -> str:
         """What the field's pipelines do: faster-whisper's own ``transcribe`` (the 30 s window),
@@ -109,13 +115,16 @@ class WhisperVerifier:
         batch = np.ascontiguousarray(features[None, :, :frames].astype(np.float32))
         # max_length counts the prompt too.
         max_tokens = min(448, len(self._start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
+        self._spent.ns = 0
         if not self._lock.acquire(blocking=wait):
             return None
-        try:
+        try:  # one run at a time: what CTranslate2's threads spend meanwhile is this run's
+            native0 = native_threads_ns()
             result = self._whisper.model.generate(
                 ctranslate2.StorageView.from_array(batch), [self._start], beam_size=beam,
                 max_length=max_tokens, no_repeat_ngram_size=3, suppress_blank=True,
             )
+            self._spent.ns = native_threads_ns() - native0
         finally:
             self._lock.release()
         ids = [i for i in result[0].sequences_ids[0] if i < self._eot]

@@ -27,6 +27,7 @@ from voicetour.server.parking import Sessions
 from voicetour.server.protocol import ClientMessage, check_audio, error, parse_text, render, render_trace
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
+from voicetour.telemetry.cpu import thread_ns
 from voicetour.telemetry.metrics import Metrics
 from voicetour.telemetry.trace import TurnRecorder
 
@@ -69,6 +70,21 @@ def run_listen(engine: Engine, request: Transcribe) -> str | None:
     return verifier.transcribe(request.pcm, thorough=request.kind == "careful")
 
 
+def costed_listen(engine: Engine, request: Transcribe) -> tuple[str | None, int]:
+    """``run_listen`` and the CPU time it took (ns; the model's own threads included)."""
+    t0 = thread_ns()
+    text = run_listen(engine, request)
+    assert engine.verifier is not None
+    return text, thread_ns() - t0 + engine.verifier.native_ns()
+
+
+def costed(fn: Callable[..., Any], *args: Any) -> tuple[list[Event], int]:
+    """A core call and the CPU time it took (ns; it runs in the calling thread)."""
+    t0 = thread_ns()
+    events = list(fn(*args))
+    return events, thread_ns() - t0
+
+
 class SessionSocket:
     def __init__(self, ws: WebSocket, engine: Engine, metrics: Metrics, sessions: Sessions,
                  clock: Callable[[], int]) -> None:
@@ -90,6 +106,19 @@ class SessionSocket:
         self.inbox: deque[tuple[bytes, int] | ClientMessage | Heard | None] = deque()
         self.wakeup = asyncio.Event()
         self.listening: set[asyncio.Task[None]] = set()
+        self.spent: dict[str, int] = {}
+        """CPU ns by stage since the last turn finished (silence included): the next turn's cost."""
+
+    def spend(self, stage: str, ns: int) -> None:
+        self.spent[stage] = self.spent.get(stage, 0) + ns
+        self.metrics.cpu_spent.labels(stage).inc(ns / 1e9)
+
+    def turn_cost(self, turn: int) -> list[Metric]:
+        """What a finished turn cost: CPU ms by stage since the previous turn ended, and in all."""
+        spent, self.spent = self.spent, {}
+        self.metrics.cpu_per_turn.observe(sum(spent.values()) / 1e9)
+        return [Metric(turn, 0, "cpu", round(sum(spent.values()) / 1e6, 2)),
+                *(Metric(turn, 0, "cpu", round(ns / 1e6, 2), (("stage", stage),)) for stage, ns in spent.items())]
 
     async def send(self, msg: dict[str, Any]) -> None:
         self.metrics.send_queue.inc()
@@ -117,7 +146,8 @@ class SessionSocket:
                 self.listen(ev)
         await self.send_metrics(self.recorder.record(events, handled_ns, self.clock()))
         for turn in finished:
-            self.metrics.turns.inc()
+            self.metrics.turn_finished()
+            await self.send_metrics(self.turn_cost(turn))
             await self.send(render_trace(turn, self.recorder.turn_spans(turn)))
         assert self.session is not None
         if self.session.mispredictions > self.mispredictions:
@@ -136,7 +166,8 @@ class SessionSocket:
         async def run() -> None:
             start = self.clock()
             try:
-                text = await asyncio.to_thread(run_listen, self.engine, request)
+                text, cpu = await asyncio.to_thread(costed_listen, self.engine, request)
+                self.spend("listen", cpu)
             except Exception:  # noqa: BLE001 - answered as declined: the session goes on without it
                 self.metrics.errors.labels("listen", "internal").inc()
                 log.exception("session %s: %s listen failed", self.recorder.name, request.kind)
@@ -149,11 +180,14 @@ class SessionSocket:
         self.listening.add(task)
         task.add_done_callback(self.listening.discard)
 
-    async def work(self, fn: Any, *args: Any) -> list[Event]:
-        """Run a core call in a worker thread (decoding is CPU work); counted as queue depth."""
+    async def work(self, stage: str, fn: Any, *args: Any) -> list[Event]:
+        """Run a core call in a worker thread (decoding is CPU work); counted as queue depth, its
+        CPU time as ``stage``'s."""
         self.metrics.queue.inc()
         try:
-            return list(await asyncio.to_thread(fn, *args))
+            events, cpu = await asyncio.to_thread(costed, fn, *args)
+            self.spend(stage, cpu)
+            return events
         finally:
             self.metrics.queue.dec()
 
@@ -272,7 +306,7 @@ class SessionSocket:
             if item is None:
                 return
             if isinstance(item, Heard):
-                events = await self.work(self.session.feed_transcript, item.request, item.text, self.clock())
+                events = await self.work("answers", self.session.feed_transcript, item.request, item.text, self.clock())
                 text = item.text if item.text is not None else "(declined: the verifier was busy)"
                 span = Span(item.request.turn, item.request.audio_ms, "listen", item.start_ns, item.end_ns,
                             f"{item.request.kind}: {text}")
@@ -284,7 +318,7 @@ class SessionSocket:
                 data = b"".join(c[0] for c in chunks)
                 self.backlog_ms -= len(data) / 32
                 try:
-                    events = await self.work(self.session.feed_audio, data, self.clock())
+                    events = await self.work("frames", self.session.feed_audio, data, self.clock())
                 except VoicetourError as exc:
                     self.metrics.errors.labels("session", type(exc).__name__).inc()
                     await self.send(error("bad_input", str(exc)))
@@ -303,7 +337,7 @@ class SessionSocket:
             if isinstance(url, str) and url:
                 self.session.url = url
         elif msg.type == "text":
-            events = await self.work(self.session.feed_text, msg.data["text"], self.clock())
+            events = await self.work("text", self.session.feed_text, msg.data["text"], self.clock())
             await self.send_events(events, self.clock())
         elif msg.type == "visible":
             turn = msg.data.get("turn")

@@ -12,7 +12,11 @@ One ``Metrics`` per server process (its own registry, so tests can build many ap
   errors ``voicetour_errors_total{stage="protocol"|"socket"}``.
 - event loop: ``voicetour_event_loop_busy_ratio``; saturation ``voicetour_event_loop_lag_seconds``.
 - CPU: ``process_cpu_seconds_total`` and ``voicetour_cpu_utilization_ratio``; saturation
-  ``voicetour_cpu_load_per_core`` (> 1: runnable work is waiting).
+  ``voicetour_cpu_load_per_core`` (> 1: runnable work is waiting). What it buys:
+  ``voicetour_cpu_seconds_total{stage}`` (the sessions' CPU by stage: frames, listen, answers,
+  text), ``voicetour_cpu_per_turn_seconds`` (each finished turn's CPU, the silence before it
+  included) and ``voicetour_cpu_seconds_per_turn`` (all of the process's CPU since it started /
+  finished turns: the cost of a request, idle time and everything else included).
 
 The table with how to read each one is in docs/metrics.md.
 
@@ -28,8 +32,10 @@ import os
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 
 from voicetour.events import Metric
+from voicetour.telemetry.cpu import process_ns
 
 LATENCY_BUCKETS = (-1.0, -0.5, -0.25, -0.1, 0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+CPU_BUCKETS = (0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 SHORT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 TURN_METRICS = ("ttfb", "end_of_utterance_delay", "transcription_delay", "e2e_latency", "voice_to_visible")
 
@@ -76,6 +82,20 @@ class Metrics:
         self.load = Gauge("voicetour_cpu_load_per_core", "1-minute load average / cores (saturation > 1).",
                           registry=r)
         self.cores = os.cpu_count() or 1
+        self.cpu_spent = Counter("voicetour_cpu_seconds_total", "Sessions' CPU time by stage (frames: the "
+                                 "grammar recognizer, endpointer and ranking; listen: whisper, its own threads "
+                                 "included; answers, text).", ["stage"], registry=r)
+        self.cpu_per_turn = Histogram("voicetour_cpu_per_turn_seconds", "CPU time of each finished turn, the "
+                                      "silence before it included.", buckets=CPU_BUCKETS, registry=r)
+        self.finished = 0
+        self.cpu0_ns = process_ns()  # the models are loaded by now: what follows is serving
+        per_turn = Gauge("voicetour_cpu_seconds_per_turn", "All of this process's CPU time since it began to "
+                         "serve / finished turns (0 before the first).", registry=r)
+        per_turn.set_function(lambda: (process_ns() - self.cpu0_ns) / 1e9 / self.finished if self.finished else 0.0)
+
+    def turn_finished(self) -> None:
+        self.turns.inc()
+        self.finished += 1
 
     def observe(self, metric: Metric) -> None:
         if metric.name == "busy":

@@ -186,7 +186,10 @@
       case "error": notice("Server: " + msg.message); break;
       case "trace": drawTrace(msg); break;
       case "prerender": frames.prerender(msg.urls); break;
-      case "metric": if (msg.name !== "busy") addMetric(msg.turn, msg.name, msg.value_ms); break;
+      case "metric":
+        if (msg.name === "cpu") addMetric(msg.turn, "cpu" + (msg.labels && msg.labels.stage ? ": " + msg.labels.stage : " (all)"), msg.value_ms);
+        else if (msg.name !== "busy") addMetric(msg.turn, msg.name, msg.value_ms);
+        break;
     }
   }
 
