@@ -9,6 +9,7 @@ need=()
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
 command -v chromium >/dev/null || need+=(chromium)
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || need+=(haproxy)  # voicetour cluster: the load balancer
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null

@@ -121,7 +121,8 @@ def test_browser_bench_measures_a_pre_rendered_reveal(tiny, site, tmp_path) -> N
     from voicetour.bench.load import served
 
     folder, items = tiny
-    with served(tmp_path) as (base, _pid):
+    with served(tmp_path) as target:
+        base = target.url
         result = run_browser(site, [items[6], items[4]], folder, base)  # "how do I invite ...", "tell me a joke"
     rows = {r["file"]: r for r in result["rows"]}
     team = rows["espeak-us-03.wav"]

@@ -129,3 +129,48 @@ def test_no_microphone_offers_the_text_box(server_url) -> None:  # type: ignore[
             )
         finally:
             browser.close()
+
+
+def test_when_the_tour_is_full_the_typed_box_still_answers(site, engine) -> None:  # type: ignore[no-untyped-def]
+    """Past capacity a new visitor is told the tour is busy, and what they type is answered on its
+    own (POST /voicetour/ask): it navigates and highlights like a conversation would."""
+    import asyncio
+
+    import websockets
+    from playwright.sync_api import sync_playwright
+
+    app = create_app(site, app_dir=demo_app_dir(), engine=engine, max_sessions=1)
+    with running(app) as port:
+        async def hold(until: asyncio.Event) -> None:  # someone else's conversation takes the only place
+            async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws") as ws:
+                await ws.recv()
+                await until.wait()
+
+        import threading
+
+        loop = asyncio.new_event_loop()
+        done = asyncio.Event()
+        holder = threading.Thread(target=lambda: loop.run_until_complete(hold(done)), daemon=True)
+        holder.start()
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                             "--deny-permission-prompts"])
+                try:
+                    page = browser.new_context(permissions=[]).new_page()
+                    page.goto(f"http://127.0.0.1:{port}/voicetour/")
+                    page.wait_for_function("() => document.getElementById('notice').textContent.includes('busy')",
+                                           timeout=15_000)
+                    assert "type your request" in page.locator("#notice").inner_text()
+                    page.fill("#ask-text", "how do I invite a teammate")
+                    page.press("#ask-text", "Enter")
+                    page.wait_for_function(
+                        "() => document.getElementById('product').contentWindow.location.pathname === '/team.html'",
+                        timeout=15_000)
+                    page.wait_for_function("() => document.getElementById('product').contentDocument"
+                                           ".querySelector('#invite.voicetour-highlight')", timeout=15_000)
+                finally:
+                    browser.close()
+        finally:
+            loop.call_soon_threadsafe(done.set)
+            holder.join(timeout=10)

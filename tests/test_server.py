@@ -242,3 +242,31 @@ def test_sessions_only_from_the_products_pages_and_its_own(app) -> None:  # type
     for origin in ("https://product.example", "https://www.product.example"):
         with other.websocket_connect("/voicetour/ws", headers={"Origin": origin}) as ws:
             assert ws.receive_json()["type"] == "ready", origin
+
+
+def test_a_typed_request_without_a_conversation(app) -> None:  # type: ignore[no-untyped-def]
+    """POST /voicetour/ask: what the typed box uses when the tour is full or the socket is down."""
+    c = TestClient(app)
+    answer = c.post("/voicetour/ask", json={"type": "text", "text": "how do I invite a teammate", "url": "/index.html"})
+    assert answer.status_code == 200
+    msgs = answer.json()["messages"]
+    assert [m["url"] for m in msgs if m["type"] == "navigate"] == ["/team.html"]
+    assert any(m["type"] == "highlight" and m["selector"] == "#invite" for m in msgs)
+    assert any(m["type"] == "say" for m in msgs)
+    # Not a request about the product: nothing moves, and it says so.
+    other = c.post("/voicetour/ask", json={"type": "text", "text": "what's the weather like", "url": "/team.html"})
+    assert not [m for m in other.json()["messages"] if m["type"] == "navigate"]
+    assert any(m["type"] == "rejected" for m in other.json()["messages"]), other.json()
+    # Bad input: a clear error, nothing else happens.
+    for body, status, code in [
+        (b"not json", 400, "invalid_message"),
+        (json.dumps({"type": "ping"}).encode(), 400, "invalid_message"),
+        (json.dumps({"type": "text", "text": "x" * 5000}).encode(), 413, "too_large"),
+        (json.dumps({"type": "text", "text": "billing", "url": "//evil.example/x"}).encode(), 400, "invalid_message"),
+        (b"\xff\xfe", 400, "invalid_message"),
+    ]:
+        bad = c.post("/voicetour/ask", content=body)
+        assert bad.status_code == status and bad.json()["code"] == code, (body[:40], bad.text)
+    # Another site's page may not ask; the product's own pages may, and may read the answer.
+    foreign = c.post("/voicetour/ask", json={"type": "text", "text": "billing"}, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and foreign.json()["code"] == "origin"

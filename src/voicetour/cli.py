@@ -89,7 +89,8 @@ def _bench(args: argparse.Namespace) -> int:
 
         counts = _counts(args.sessions)
         sweep(load_site(demo_site_path()), counts, out, quick=args.quick,
-                       flame=Path(args.flame) if args.flame else None)
+              flame=Path(args.flame) if args.flame else None, think_s=args.think, processes=args.processes,
+              max_sessions=args.max_sessions or 100_000)
         print((out / "load.md").read_text())
         return 0
     if args.embed:
@@ -193,6 +194,49 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     return 0
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    import secrets
+    import signal
+    import tempfile
+    import time
+
+    from voicetour.server.cluster import config, running_cluster
+
+    processes = args.processes or os.cpu_count() or 1
+    if args.print_config:
+        print(config(args.port, [(f"n{i}", 8000 + i) for i in range(1, processes + 1)], args.host), end="")
+        return 0
+    serve = ["--site", args.site or str(demo_site_path())]
+    if args.app_dir or not args.site:
+        serve += ["--app-dir", args.app_dir or str(demo_app_dir())]
+    if args.max_sessions:
+        serve += ["--max-sessions", str(args.max_sessions)]
+    for origin in args.allow_origin or ():
+        serve += ["--allow-origin", origin]
+    key = os.environ.get("VOICETOUR_ADMIN_KEY") or secrets.token_urlsafe(24)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` stops the processes and HAProxy too
+    logs = Path(args.logs) if args.logs else Path(tempfile.mkdtemp(prefix="voicetour-cluster-"))
+    with running_cluster(serve, processes, logs, port=args.port, host=args.host,
+                         env={"VOICETOUR_ADMIN_KEY": key}) as cluster:
+        print(f"voicetour: {processes} server processes behind HAProxy: {cluster.url}/voicetour/  (Ctrl-C to stop)\n"
+              f"voicetour: processes on ports {', '.join(str(n.port) for n in cluster.nodes)}; logs and haproxy.cfg in "
+              f"{logs}", flush=True)
+        if not os.environ.get("VOICETOUR_ADMIN_KEY"):
+            print(f"voicetour: admin key (traces, on each process): {key}", flush=True)
+        stopped: set[str] = set()
+        try:
+            while cluster.balancer.poll() is None:
+                for node in cluster.nodes:
+                    if node.process.poll() is not None and node.name not in stopped:
+                        print(f"voicetour: process {node.name} (port {node.port}) stopped: see {logs}/{node.name}.log",
+                              file=sys.stderr, flush=True)
+                        stopped.add(node.name)
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def cmd_replies(args: argparse.Namespace) -> int:
     from voicetour.intent.naming import targets_of
     from voicetour.session.reply import reply_for
@@ -244,6 +288,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--max-sessions", type=int, help="open conversations at once; more are told the tour is busy "
                                                     "(default: 2 per core)")
     s.set_defaults(func=cmd_serve)
+    cl = sub.add_parser("cluster", help="several server processes behind HAProxy on one address (every core)")
+    cl.add_argument("--processes", type=int, help="server processes (default: one per core)")
+    cl.add_argument("--site", help="site.json (default: the bundled demo app)")
+    cl.add_argument("--app-dir", help="serve the product from this folder (else it is proxied from base_url)")
+    cl.add_argument("--port", type=int, default=8000, help="where HAProxy listens")
+    cl.add_argument("--host", default="127.0.0.1")
+    cl.add_argument("--max-sessions", type=int, help="open conversations per process (default: 2 per core)")
+    cl.add_argument("--allow-origin", action="append", metavar="URL", help="as for serve")
+    cl.add_argument("--logs", help="folder for the processes' logs and haproxy.cfg (default: a new temporary one)")
+    cl.add_argument("--print-config", action="store_true",
+                    help="print the HAProxy configuration (processes on ports 8001, 8002, ...) and stop")
+    cl.set_defaults(func=cmd_cluster)
     m = sub.add_parser("simulate", help="run the core over WAV files")
     m.add_argument("--site", help="site.json (default: the bundled demo)")
     m.add_argument("audio", nargs="+", help="WAV files (any rate or channel count)")
@@ -279,6 +335,12 @@ def parser() -> argparse.ArgumentParser:
                    "pages with the tag added, speak --corpus's requests to them in chromium (needs --site, --corpus)")
     b.add_argument("--start", default="/index.html", help="with --embed: the page each request starts on")
     b.add_argument("--sessions", help="load sweep instead: N live WebSocket sessions, e.g. 1,10,50,100")
+    b.add_argument("--think", type=float, default=4.0, metavar="S",
+                   help="with --sessions: how long a prospect looks at the page before the next request (seconds)")
+    b.add_argument("--processes", type=int, default=1,
+                   help="with --sessions: this many server processes behind HAProxy (voicetour cluster)")
+    b.add_argument("--max-sessions", type=int,
+                   help="with --sessions: each process's capacity (default: unlimited, to measure past it)")
     b.add_argument("--flame", metavar="OUT.svg", help="with --sessions: record the server with py-spy "
                    "(flame graph SVG; a .json name writes speedscope)")
     b.add_argument("--site", help="site.json (default: the bundled demo; the corpus phrases are the demo's)")

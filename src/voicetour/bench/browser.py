@@ -228,7 +228,8 @@ def browser_bench(site: Site, out: Path, quick: bool, corpus_dir: Path | None = 
     chosen = [i for i in items if i.kind in ("request", "task", "ood")]
     if quick:  # two voices, clean: about 3 minutes here
         chosen = [i for i in chosen if i.snr_db is None and i.voice in ("piper", "espeak-us")]
-    with served(out) as (base, _pid):
+    with served(out) as target:
+        base = target.url
         result = run_browser(site, chosen, folder, base,
                              progress=lambda it: tqdm(it, desc="browser", unit="utt", file=sys.stderr))
     path = out / "report.json"

@@ -12,12 +12,8 @@ metric the server sends the page), so it spans the page load and the resume.
 from __future__ import annotations
 
 import contextlib
-import socket
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,33 +22,12 @@ from voicetour.bench.browser import FAKE_MIC_ARGS, _mic_file
 from voicetour.bench.report import _pct
 from voicetour.crawl.render import CHROMIUM_ARGS, chromium_path
 from voicetour.server import PREFIX
+from voicetour.server.local import free_port, running
 from voicetour.site.model import Site
 
 TURN_TIMEOUT_S = 12.0
 VISIBLE = "() => (window.voicetourEmbed && window.voicetourEmbed.log || []).some(" \
           "m => m.type === 'metric' && m.name === 'voice_to_visible')"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _serving(app: Any, port: int) -> Iterator[None]:
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
 
 
 def _tagged(folder: Path, voicetour: str, name: str) -> Any:
@@ -105,12 +80,12 @@ def embed_bench(site: Site, folder: Path, speech: Path, start: str, quick: bool)
     items = [i for i in corpus_mod.load(speech) if i.kind in ("request", "task") and i.page]
     if quick:
         items = [i for i in items if i.voice == items[0].voice]
-    product_port, voicetour_port = _free_port(), _free_port()
+    product_port, voicetour_port = free_port(), free_port()
     product = f"http://127.0.0.1:{product_port}"
     voicetour = f"http://127.0.0.1:{voicetour_port}"
     rows: list[dict[str, Any]] = []
     app = create_app(site, allowed_origins=(product,))
-    with _serving(app, voicetour_port), _serving(_tagged(folder, voicetour, site.name), product_port), \
+    with running(app, voicetour_port), running(_tagged(folder, voicetour, site.name), product_port), \
             sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
         for item in items:
             wav = Path(tmp) / "mic.wav"

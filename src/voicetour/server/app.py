@@ -33,6 +33,7 @@ from starlette.websockets import WebSocket
 from voicetour import clock as real_clock
 from voicetour.intent.naming import ACTION_VERBS
 from voicetour.server import PREFIX
+from voicetour.server.ask import answer as typed_answer
 from voicetour.server.parking import KEEP_TRACES, Sessions
 from voicetour.server.protocol import error
 from voicetour.server.proxy import METHODS, proxy
@@ -75,18 +76,38 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
 
     sessions = Sessions(traces, clock, max_sessions)
 
+    async def health(request: Request) -> Response:
+        """For a load balancer's checks: the process is up; how full it is."""
+        return JSONResponse({"ok": True, "sessions": sessions.open, "max_sessions": sessions.max_open})
+
     origins = {_origin(u) for u in (site.base_url, *allowed_origins) if u}
+
+    def foreign(origin: str | None, host: str | None) -> bool:
+        """A page of another site (a client that sends no Origin, not a browser, is let in)."""
+        return origin is not None and _origin(origin) not in origins and urlsplit(origin).netloc != host
 
     async def socket(ws: WebSocket) -> None:
         origin = ws.headers.get("origin")
-        if origin is not None and _origin(origin) not in origins and urlsplit(origin).netloc != ws.headers.get("host"):
+        if foreign(origin, ws.headers.get("host")):
             metrics.errors.labels("socket", "origin").inc()
             await ws.accept()
-            await ws.send_json(error("origin", f"voicetour does not take conversations from pages of {origin[:100]} "
-                                               "(voicetour serve --allow-origin adds a site)"))
+            await ws.send_json(error("origin", f"voicetour does not take conversations from pages of "
+                                               f"{str(origin)[:100]} (voicetour serve --allow-origin adds a site)"))
             await ws.close(code=1008)
             return
         await SessionSocket(ws, engine, metrics, sessions, clock).run()
+
+    async def ask(request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if foreign(origin, request.headers.get("host")):
+            metrics.errors.labels("ask", "origin").inc()
+            return JSONResponse(error("origin", f"voicetour does not take requests from pages of {str(origin)[:100]}"),
+                                status_code=403)
+        answer = await typed_answer(request, engine, clock)
+        if origin is not None:  # an allowed page (the embed snippet on the product's own pages) may read it
+            answer.headers["Access-Control-Allow-Origin"] = origin
+            answer.headers["Vary"] = "Origin"
+        return answer
 
     async def metrics_page(request: Request) -> Response:
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
@@ -130,6 +151,8 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
     own: list[Route | Mount | WebSocketRoute] = [
         Route("/", tour),
         Route("/site", site_summary),
+        Route("/health", health),
+        Route("/ask", ask, methods=["POST"]),
         Route("/metrics", metrics_page),
         Route("/trace", trace_list),
         Route("/trace/{session}", trace),

@@ -162,10 +162,25 @@
 
   function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
 
+  // A typed request goes over the conversation's socket; with no conversation (the tour is busy,
+  // or the socket is down) it is asked on its own (POST ask), so that nothing typed is lost.
+  let busy = false;
+  function ask(text) {
+    if (ws && ws.readyState === 1 && !busy) { send({ type: "text", text }); return; }
+    fetch(OWN + "ask", { method: "POST", headers: { "Content-Type": "application/json" },
+                         body: JSON.stringify({ type: "text", text, url: current || "" }) })
+      .then((r) => r.json())
+      .then((body) => { if (body.messages) body.messages.forEach(onMessage); else notice("Server: " + body.message); })
+      .catch(() => notice("The server could not be reached. Your request, “" + text + "”, was not sent: try again in a moment."));
+  }
+
   function onMessage(msg) {
     log.push(msg);
     switch (msg.type) {
       case "ready":
+        if (resumeToken && !msg.resumed) notice("The connection was lost and this is a new conversation: say or type your request again.");
+        resumeToken = msg.resume || "";
+        if (busy) { busy = false; notice(""); }
         setState(audioCtx ? "listening" : "idle");
         if (msg.session) $("trace-link").href = OWN + "trace/" + encodeURIComponent(msg.session);
         break;
@@ -183,7 +198,10 @@
       case "stop": if ("speechSynthesis" in window) speechSynthesis.cancel(); break;
       case "say": say(msg.text); break;
       case "rejected": break;
-      case "error": notice("Server: " + msg.message); break;
+      case "error":
+        if (msg.code === "busy") { busy = true; notice(msg.message + " Meanwhile, type your request below."); }
+        else notice("Server: " + msg.message);
+        break;
       case "trace": drawTrace(msg); break;
       case "prerender": frames.prerender(msg.urls); break;
       case "metric":
@@ -193,12 +211,19 @@
     }
   }
 
+  let resumeToken = "";  // a socket that drops (a network blip, a server process restarted) resumes the conversation
+
   function connect() {
-    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + OWN + "ws");
+    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + OWN + "ws" +
+                       (resumeToken ? "?resume=" + encodeURIComponent(resumeToken) : ""));
     ws.binaryType = "arraybuffer";
     ws.onopen = () => send({ type: "hello", url: current || "" });
     ws.onmessage = (e) => { if (typeof e.data === "string") onMessage(JSON.parse(e.data)); };
-    ws.onclose = () => { setState("error"); $("state").textContent = "disconnected"; setTimeout(connect, 1500); };
+    ws.onclose = () => {
+      setState("error");
+      $("state").textContent = busy ? "busy" : "disconnected";
+      setTimeout(connect, busy ? 5000 : 1500);
+    };
   }
 
   async function startMic() {
@@ -239,7 +264,7 @@
     e.preventDefault();
     const text = $("ask-text").value.trim();
     if (!text) return;
-    send({ type: "text", text });
+    ask(text);
     $("ask-text").value = "";
   });
 

@@ -44,6 +44,17 @@
   let audioCtx = null;
 
   function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
+  // A typed request with no conversation (the tour is busy, or the socket is down) is asked on
+  // its own; text/plain keeps it a simple cross-origin request (the server allows this origin).
+  let busy = false;
+  function ask(text) {
+    if (ws && ws.readyState === 1 && !busy) { send({ type: "text", text }); return; }
+    fetch(server + "ask", { method: "POST", headers: { "Content-Type": "text/plain" },
+                            body: JSON.stringify({ type: "text", text, url: here() }) })
+      .then((r) => r.json())
+      .then((body) => { if (body.messages) body.messages.forEach(onMessage); else $("reply").textContent = "voicetour: " + body.message; })
+      .catch(() => { $("reply").textContent = "voicetour could not be reached; “" + text + "” was not sent: try again in a moment."; });
+  }
   function here() { return location.pathname + location.search; }
   function sameUrl(a, b) {
     const x = new URL(a, location.href), y = new URL(b, location.href);
@@ -135,6 +146,7 @@
     switch (msg.type) {
       case "ready":
         store.setItem("voicetour.resume", msg.resume);
+        busy = false;
         if (wanted && msg.site !== wanted) $("reply").textContent = "voicetour serves " + msg.site + ", not " + wanted;
         $("state").textContent = audioCtx ? "listening" : "ready";
         arrived();
@@ -153,7 +165,10 @@
       case "scroll": window.scrollBy({ top: (msg.direction === "up" ? -1 : 1) * innerHeight * 0.8, behavior: "smooth" }); break;
       case "stop": if ("speechSynthesis" in window) speechSynthesis.cancel(); break;
       case "say": say(msg.text); break;
-      case "error": $("reply").textContent = "voicetour: " + msg.message; break;
+      case "error":
+        if (msg.code === "busy") busy = true;
+        $("reply").textContent = "voicetour: " + msg.message + (msg.code === "busy" ? " Meanwhile, type your request." : "");
+        break;
     }
   }
 
@@ -176,7 +191,7 @@
     ws.binaryType = "arraybuffer";
     ws.onopen = () => send({ type: "hello", url: here() });
     ws.onmessage = (e) => { if (typeof e.data === "string") onMessage(JSON.parse(e.data)); };
-    ws.onclose = () => { $("state").textContent = "reconnecting"; setTimeout(connect, 1500); };
+    ws.onclose = () => { $("state").textContent = busy ? "busy" : "reconnecting"; setTimeout(connect, busy ? 5000 : 1500); };
   }
 
   async function startMic() {
@@ -203,7 +218,7 @@
   $("ask").addEventListener("submit", (e) => {
     e.preventDefault();
     const text = $("text").value.trim();
-    if (text) { send({ type: "text", text }); $("text").value = ""; }
+    if (text) { ask(text); $("text").value = ""; }
   });
   connect();
   if (store.getItem("voicetour.mic") === "on" || script.dataset.autostart === "true") startMic();
