@@ -4,14 +4,20 @@ import json
 from pathlib import Path
 
 import pytest
+from websockets.typing import Subprotocol
 
 from voicetour.cli import demo_site_path
 from voicetour.server.local import free_port, running
 from voicetour.session.engine import Engine
 from voicetour.site.model import Site, load_site
 
-__all__ = ["SPEECH", "free_port", "running"]
+__all__ = ["SPEECH", "free_port", "resuming", "running"]
 SPEECH = Path(__file__).parent / "fixtures" / "speech"
+
+
+def resuming(token: str = "") -> list[Subprotocol]:
+    """The subprotocols a client offers to open a socket, resuming the session of ``token``."""
+    return [Subprotocol("voicetour"), *([Subprotocol(f"resume.{token}")] if token else [])]
 
 
 @pytest.fixture(scope="session")

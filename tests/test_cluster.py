@@ -21,7 +21,7 @@ from voicetour.audio.wav import read_wav
 from voicetour.cli import demo_app_dir, demo_site_path
 from voicetour.server.cluster import COOKIE, config, haproxy_path, running_cluster
 
-from .conftest import SPEECH
+from .conftest import SPEECH, resuming
 
 SERVE = ["--site", str(demo_site_path()), "--app-dir", str(demo_app_dir())]
 
@@ -42,7 +42,8 @@ class Visitor:
         self.ready: dict[str, Any] = {}
 
     async def connect(self, resume: str = "") -> dict[str, Any]:
-        self.ws = await websockets.connect(f"{self.url.replace('http', 'ws')}/voicetour/ws?resume={resume}",
+        self.ws = await websockets.connect(f"{self.url.replace('http', 'ws')}/voicetour/ws",
+                                           subprotocols=resuming(resume),
                                            additional_headers={"Cookie": f"{COOKIE}={self.cookie}"})
         self.ready = json.loads(await self.ws.recv())
         assert self.ready["type"] == "ready", self.ready

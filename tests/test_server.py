@@ -15,7 +15,7 @@ from voicetour.server.app import create_app
 from voicetour.session.engine import Engine
 from voicetour.site.model import parse_site
 
-from .conftest import SPEECH, running
+from .conftest import SPEECH, resuming, running
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,8 @@ def test_a_page_that_reconnects_before_the_old_socket_closed_still_resumes(app) 
         async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws") as old:
             token = json.loads(await old.recv())["resume"]
             await old.send(json.dumps({"type": "text", "text": "show me billing"}))
-            new = await websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws?resume={token}")
+            new = await websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws", subprotocols=resuming(token))
+            assert new.subprotocol == "voicetour"
             await asyncio.sleep(0.3)  # the new page is up; the old one has not gone yet
         # the old socket closes here
         try:
@@ -156,8 +157,12 @@ def test_a_page_that_reconnects_before_the_old_socket_closed_still_resumes(app) 
                 pass
         finally:
             await new.close()
-        async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws?resume={token}") as stolen:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws", subprotocols=resuming(token)) as stolen:
             again = json.loads(await stolen.recv())
+        # A token in the URL, where logs and proxies keep it, resumes nothing.
+        async with websockets.connect(f"ws://127.0.0.1:{port}/voicetour/ws?resume={ready['resume']}") as logged:
+            in_url = json.loads(await logged.recv())
+        assert in_url["resumed"] is False
         return bool(ready["resumed"]), str(msg["text"]), bool(again["resumed"])
 
     with running(app) as port:

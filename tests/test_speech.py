@@ -70,3 +70,32 @@ def test_real_people_who_are_not_asking_for_anything_move_nothing(engine) -> Non
     # Known gap, measured: a wake word ("smart mirror") still flashes a page now and then (4.7% of
     # the development subset's short clips); one of these 26 did in one full-suite run.
     assert len(shown) <= 1, shown
+
+
+def test_a_decision_waiting_for_whisper_comes_before_a_background_listen(engine) -> None:  # type: ignore[no-untyped-def]
+    """The model is shared by sessions. A background listen (declinable) must not take it while a
+    decision (quick or careful listen) is waiting for it, nor after it is freed for that decision."""
+    import threading
+    import time
+
+    from voicetour.asr.whisper import WhisperVerifier
+    from voicetour.audio.wav import read_wav
+
+    verifier = engine.verifier
+    assert isinstance(verifier, WhisperVerifier)
+    pcm = read_wav(SPEECH / "piper-00.wav")
+    verifier._lock.acquire()  # another session's listen is running
+    heard: list[str] = []
+    waiter = threading.Thread(target=lambda: heard.append(verifier.transcribe(pcm)))
+    waiter.start()
+    for _ in range(200):
+        if verifier._deciding:
+            break
+        time.sleep(0.01)
+    assert verifier._deciding == 1
+    assert verifier.try_transcribe(pcm) is None  # busy, and a decision waits
+    verifier._lock.release()  # the running listen ends: the decision is next, not a background listen
+    assert verifier.try_transcribe(pcm) is None
+    waiter.join(timeout=30)
+    assert heard and "billing" in heard[0].lower()
+    assert verifier.try_transcribe(pcm) is not None  # free again: background listens go on

@@ -58,8 +58,11 @@ def bundled_model_dir() -> str:
 class WhisperVerifier:
     """``transcribe(pcm)`` for 16 kHz mono PCM16; thread-safe (one model shared by sessions)."""
 
-    def __init__(self, model_dir: str | None = None, threads: int = 2, prompt: str | None = None) -> None:
-        """``prompt``: the product's own words (titles, labels), which bias whisper towards them."""
+    def __init__(self, model_dir: str | None = None, threads: int = 1, prompt: str | None = None) -> None:
+        """``prompt``: the product's own words (titles, labels), which bias whisper towards them.
+        ``threads``: CTranslate2's threads for one listen. One: on this 2-core machine a listen
+        took 135 ms of wall and CPU time with one, 140 ms and 175 ms of CPU with two (8
+        requests x 2, one OpenBLAS thread), and the other core is free for another session."""
         from faster_whisper import WhisperModel
 
         self._whisper = WhisperModel(model_dir or bundled_model_dir(), device="cpu", compute_type="int8",
@@ -75,6 +78,10 @@ class WhisperVerifier:
         self._prompt = prompt
         self._lock = threading.Lock()
         self._spent = threading.local()
+        self._deciding = 0
+        """Listens that wait for the model because a decision needs them (quick, careful): while
+        any does, a background listen is declined, so that it cannot take the model first."""
+        self._count = threading.Lock()
 
     def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
         audio = _samples(pcm)
@@ -108,6 +115,8 @@ class WhisperVerifier:
     def _quick(self, audio: np.ndarray, wait: bool, beam: int) -> str | None:
         import ctranslate2
 
+        if not wait and (self._deciding or self._lock.locked()):
+            return None  # declined before any work (the features cost too)
         tail_s = max(TAIL_SILENCE_S, WINDOW_S - audio.size / 16000)
         padded = np.concatenate([audio, np.zeros(int(16000 * tail_s), dtype=np.float32)])
         features = self._whisper.feature_extractor(padded, padding=0)
@@ -116,8 +125,17 @@ class WhisperVerifier:
         # max_length counts the prompt too.
         max_tokens = min(448, len(self._start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
         self._spent.ns = 0
-        if not self._lock.acquire(blocking=wait):
-            return None
+        if not wait:
+            if self._deciding or not self._lock.acquire(blocking=False):
+                return None
+        else:
+            with self._count:
+                self._deciding += 1
+            try:
+                self._lock.acquire()
+            finally:
+                with self._count:
+                    self._deciding -= 1
         try:  # one run at a time: what CTranslate2's threads spend meanwhile is this run's
             native0 = native_threads_ns()
             result = self._whisper.model.generate(

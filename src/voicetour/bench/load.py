@@ -364,6 +364,6 @@ def load_markdown(report: dict[str, Any]) -> str:
         stages = ", ".join(f"{k} {v}" for k, v in lv["turn_cpu_ms"]["stages"].items()) or "-"
         lines.append(f"- {lv['sessions']} sessions: {stages}")
     knee = report["first_n_over_budget"]
-    lines += ["", f"p95 passes {report['p95_budget_ms']:.0f} ms at: **{knee if knee else 'none of these levels'}**"
-              " sessions.", ""]
+    lines += ["", f"p95 first over {report['p95_budget_ms']:.0f} ms at: "
+              f"**{f'{knee} sessions' if knee else 'none of these levels'}**.", ""]
     return "\n".join(lines)

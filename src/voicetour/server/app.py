@@ -37,7 +37,7 @@ from voicetour.server.ask import answer as typed_answer
 from voicetour.server.parking import KEEP_TRACES, Sessions
 from voicetour.server.protocol import error
 from voicetour.server.proxy import METHODS, proxy
-from voicetour.server.socket import SessionSocket
+from voicetour.server.socket import SessionSocket, subprotocol
 from voicetour.session.engine import Engine
 from voicetour.session.reply import task_of
 from voicetour.site.model import Site
@@ -90,7 +90,7 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         origin = ws.headers.get("origin")
         if foreign(origin, ws.headers.get("host")):
             metrics.errors.labels("socket", "origin").inc()
-            await ws.accept()
+            await ws.accept(subprotocol=subprotocol(ws))
             await ws.send_json(error("origin", f"voicetour does not take conversations from pages of "
                                                f"{str(origin)[:100]} (voicetour serve --allow-origin adds a site)"))
             await ws.close(code=1008)

@@ -85,6 +85,22 @@ def costed(fn: Callable[..., Any], *args: Any) -> tuple[list[Event], int]:
     return events, thread_ns() - t0
 
 
+PROTOCOL = "voicetour"
+"""The WebSocket subprotocol a client offers; beside it, ``resume.TOKEN`` carries a resume token
+(in a header, never in the URL, where access logs and proxies would keep it)."""
+RESUME = "resume."
+
+
+def subprotocol(ws: WebSocket) -> str | None:
+    """The subprotocol to accept: ours when offered (a browser that offered some fails a socket
+    whose answer names none)."""
+    return PROTOCOL if PROTOCOL in (ws.scope.get("subprotocols") or ()) else None
+
+
+def resume_token(ws: WebSocket) -> str:
+    return next((p[len(RESUME):] for p in ws.scope.get("subprotocols") or () if p.startswith(RESUME)), "")
+
+
 class SessionSocket:
     def __init__(self, ws: WebSocket, engine: Engine, metrics: Metrics, sessions: Sessions,
                  clock: Callable[[], int]) -> None:
@@ -192,7 +208,7 @@ class SessionSocket:
             self.metrics.queue.dec()
 
     async def run(self) -> None:
-        await self.ws.accept()
+        await self.ws.accept(subprotocol=subprotocol(self.ws))
         if not self.sessions.admit():  # full: say so at once, rather than slow everyone down
             self.metrics.errors.labels("socket", "busy").inc()
             await self.ws.send_json(error("busy", f"The voice tour is busy ({self.sessions.max_open} conversations); "
@@ -201,7 +217,7 @@ class SessionSocket:
             return
         self.metrics.sessions.inc()
         try:
-            parked = await self.sessions.resume(self.ws.query_params.get("resume") or "")
+            parked = await self.sessions.resume(resume_token(self.ws))
             pending: list[Event] = []
             if parked is not None:  # the same visitor after a full page load: same conversation
                 self.token, self.session, self.recorder, pending = parked

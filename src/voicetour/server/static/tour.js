@@ -214,8 +214,9 @@
   let resumeToken = "";  // a socket that drops (a network blip, a server process restarted) resumes the conversation
 
   function connect() {
-    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + OWN + "ws" +
-                       (resumeToken ? "?resume=" + encodeURIComponent(resumeToken) : ""));
+    // The resume token goes as a subprotocol (a header), never in the URL.
+    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + OWN + "ws",
+                       resumeToken ? ["voicetour", "resume." + resumeToken] : ["voicetour"]);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => send({ type: "hello", url: current || "" });
     ws.onmessage = (e) => { if (typeof e.data === "string") onMessage(JSON.parse(e.data)); };

@@ -187,7 +187,8 @@
 
   function connect() {
     const resume = store.getItem("voicetour.resume") || "";
-    ws = new WebSocket(server.replace(/^http/, "ws") + "ws?resume=" + encodeURIComponent(resume));
+    // The resume token goes as a subprotocol (a header), never in the URL.
+    ws = new WebSocket(server.replace(/^http/, "ws") + "ws", resume ? ["voicetour", "resume." + resume] : ["voicetour"]);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => send({ type: "hello", url: here() });
     ws.onmessage = (e) => { if (typeof e.data === "string") onMessage(JSON.parse(e.data)); };
