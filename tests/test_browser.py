@@ -159,8 +159,8 @@ def test_when_the_tour_is_full_the_typed_box_still_answers(site, engine) -> None
                 try:
                     page = browser.new_context(permissions=[]).new_page()
                     page.goto(f"http://127.0.0.1:{port}/voicetour/")
-                    page.wait_for_function("() => window.voicetourLog.some(m => m.type === 'error' && m.code === 'busy')",
-                                           timeout=15_000)
+                    page.wait_for_function(
+                        "() => window.voicetourLog.some(m => m.type === 'error' && m.code === 'busy')", timeout=15_000)
                     page.wait_for_function("() => document.getElementById('state').textContent === 'busy'",
                                            timeout=15_000)
                     page.fill("#ask-text", "how do I invite a teammate")

@@ -194,6 +194,12 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     return 0
 
 
+CORES_PER_PROCESS = 2
+"""One server process already uses two cores when it matters (whisper decodes outside the GIL
+beside the frames): on this 2-core machine two processes carried four prospects worse than one
+did (voice-to-action p95 1018 and 1024 ms against 386; docs/deploy.md)."""
+
+
 def cmd_cluster(args: argparse.Namespace) -> int:
     import secrets
     import signal
@@ -201,16 +207,18 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     import time
 
     from voicetour.server.cluster import config, running_cluster
+    from voicetour.server.parking import SESSIONS_PER_CORE
 
-    processes = args.processes or os.cpu_count() or 1
+    processes = args.processes or max(1, (os.cpu_count() or 1) // CORES_PER_PROCESS)
     if args.print_config:
         print(config(args.port, [(f"n{i}", 8000 + i) for i in range(1, processes + 1)], args.host), end="")
         return 0
     serve = ["--site", args.site or str(demo_site_path())]
     if args.app_dir or not args.site:
         serve += ["--app-dir", args.app_dir or str(demo_app_dir())]
-    if args.max_sessions:
-        serve += ["--max-sessions", str(args.max_sessions)]
+    # The machine's capacity, shared by its processes (each would otherwise admit the whole of it).
+    share = args.max_sessions or max(1, int(SESSIONS_PER_CORE * (os.cpu_count() or 1) / processes))
+    serve += ["--max-sessions", str(share)]
     for origin in args.allow_origin or ():
         serve += ["--allow-origin", origin]
     key = os.environ.get("VOICETOUR_ADMIN_KEY") or secrets.token_urlsafe(24)
@@ -286,15 +294,16 @@ def parser() -> argparse.ArgumentParser:
                    help="another site whose pages carry the embed snippet (repeatable; the site's base_url and "
                         "voicetour's own origin are always allowed)")
     s.add_argument("--max-sessions", type=int, help="open conversations at once; more are told the tour is busy "
-                                                    "(default: 2 per core)")
+                                                    "(default: 1.5 per core, measured: 3 on 2 cores)")
     s.set_defaults(func=cmd_serve)
     cl = sub.add_parser("cluster", help="several server processes behind HAProxy on one address (every core)")
-    cl.add_argument("--processes", type=int, help="server processes (default: one per core)")
+    cl.add_argument("--processes", type=int, help="server processes (default: one per two cores: docs/deploy.md)")
     cl.add_argument("--site", help="site.json (default: the bundled demo app)")
     cl.add_argument("--app-dir", help="serve the product from this folder (else it is proxied from base_url)")
     cl.add_argument("--port", type=int, default=8000, help="where HAProxy listens")
     cl.add_argument("--host", default="127.0.0.1")
-    cl.add_argument("--max-sessions", type=int, help="open conversations per process (default: 2 per core)")
+    cl.add_argument("--max-sessions", type=int,
+                    help="open conversations per process (default: its share of 1.5 per core of the machine)")
     cl.add_argument("--allow-origin", action="append", metavar="URL", help="as for serve")
     cl.add_argument("--logs", help="folder for the processes' logs and haproxy.cfg (default: a new temporary one)")
     cl.add_argument("--print-config", action="store_true",

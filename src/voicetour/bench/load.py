@@ -94,6 +94,8 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, think_
             while (first := json.loads(await ws.recv()))["type"] != "ready":
                 if first["type"] == "error":
                     errors.append(first.get("code", "?"))
+                    if first.get("code") == "busy":
+                        return  # told at once that the tour is full: refused, not an error
             await asyncio.sleep(max(0.0, start_at - clock.monotonic()))
             navs: list[tuple[float, str]] = []
             answered = [0]  # turns the server has finished (state 'listening')
@@ -220,8 +222,8 @@ async def _level(n: int, base: str, pids: list[int], pool: list[Clip], per_sessi
                         "stages": {k: round(sum(t.cpu_ms.get(k, 0.0) for t in turns) / len(costs), 1)
                                    for k in stages} if costs else {}},
         "client_cpu_cores": round((time.process_time() - client0) / wall, 3),
-        "errors": errors[:20],
-        "error_count": len(errors),
+        "errors": [e for e in errors if e != "busy"][:20],
+        "error_count": sum(e != "busy" for e in errors),
         "refused": sum(e == "busy" for e in errors),
         "seconds": round(wall, 1),
         "rows": [{"session": t.session, "text": t.text, "ok": t.ok, "v2a_ms": t.v2a_ms, "cpu_ms": t.cpu_ms}

@@ -21,10 +21,12 @@ PARK_SECONDS = 60
 """A closed session is kept this long for its visitor to resume it."""
 RESUME_WAIT_S = 3.0
 """How long a resuming page waits for its old socket to finish closing."""
-SESSIONS_PER_CORE = 2
-"""Default cap on open sessions: this many per core. A first bound, not yet a measured capacity:
-on this 2-core machine one session had a p95 voice-to-action of 491 ms and ten had 8.7 s (the
-load sweep in issue 15), so past a few the server stopped being instant for everyone."""
+SESSIONS_PER_CORE = 1.5
+"""Default cap on open sessions: this many per core of the machine. Measured on this 2-core
+machine with prospects (speak, wait for the answer, look 4 s; `voicetour bench --quick
+--sessions 1,2,3,4`): voice-to-action p95 108-150, 190-259, 122 and 386-560 ms at 1, 2, 3 and 4
+sessions (two runs of each but 3), so 3 are admitted and the 4th is told the tour is busy
+(with a cap of 2, six prospects: 4 refused at once, the 2 admitted p95 180 ms)."""
 PARKED_PER_SESSION = 2
 """Parked sessions kept (each holds a recognizer, ~13.5 MB) per allowed open session; past it the
 oldest is closed."""
@@ -39,7 +41,7 @@ class Sessions:
                  max_open: int | None = None) -> None:
         self.clock = clock
         self.traces = traces
-        self.max_open = max_open or SESSIONS_PER_CORE * (os.cpu_count() or 1)
+        self.max_open = max_open or max(1, int(SESSIONS_PER_CORE * (os.cpu_count() or 1)))
         self.open = 0
         """Sessions admitted and not yet released."""
         self.parked: dict[str, tuple[Session, TurnRecorder, list[Event], int]] = {}
