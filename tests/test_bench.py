@@ -11,6 +11,7 @@ from voicetour.bench import corpus
 from voicetour.bench.load import sweep
 from voicetour.bench.pipelines import run_baseline, run_streaming, score
 from voicetour.bench.report import build_report, write
+from voicetour.bench.run import costed
 from voicetour.cli import _counts
 from voicetour.errors import VoicetourError
 
@@ -51,8 +52,10 @@ def test_both_pipelines_scored_and_reported(tiny, engine, tmp_path) -> None:  # 
     folder, items = tiny
     results: dict[str, list] = {"streaming": [], "baseline": []}  # type: ignore[type-arg]
     for item in items:
-        results["streaming"].append(score("streaming", engine, item, run_streaming(engine, folder / item.file), folder))
-        results["baseline"].append(score("baseline", engine, item, run_baseline(engine, folder / item.file), folder))
+        results["streaming"].append(score("streaming", engine, item, costed(run_streaming, engine, folder / item.file),
+                                          folder))
+        results["baseline"].append(score("baseline", engine, item, costed(run_baseline, engine, folder / item.file),
+                                         folder))
     by_file = {r.item.file: r for r in results["baseline"]}
     request = by_file["espeak-us-00.wav"]
     assert request.ok and request.outcome.final_url == "/billing.html"
@@ -76,6 +79,10 @@ def test_both_pipelines_scored_and_reported(tiny, engine, tmp_path) -> None:  # 
         for key in ("accuracy", "false_action_rate", "ood_rejection_rate", "rtf"):
             assert data[pipeline][key] is not None
     assert "| voice-to-action p50 (ms) |" in (tmp_path / "report.md").read_text()
+    # CPU per request (the process's, every thread's: whisper decodes in its own), for both.
+    for pipeline in ("streaming", "baseline"):
+        assert data[pipeline]["cpu_ms_per_request"]["mean"] > 0 and data[pipeline]["requests_per_core_hour"] > 0
+    assert "| requests per core-hour |" in (tmp_path / "report.md").read_text()
     assert all(f.exists() and f.stat().st_size > 0 for f in files)
     assert (tmp_path / "latency_cdf.png").read_bytes()[:4] == b"\x89PNG"
 

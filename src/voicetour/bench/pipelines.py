@@ -46,6 +46,8 @@ class Outcome:
     stages_ms: dict[str, float] = field(default_factory=dict)
     """Compute per stage (recognizer, rank, verify / vad, transcribe, intent)."""
     mispredictions: int = 0
+    process_cpu_ms: float = 0.0
+    """All of the process's CPU time for this utterance (whisper's own threads included)."""
 
 
 @dataclass

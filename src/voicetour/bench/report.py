@@ -40,6 +40,7 @@ def summarize(rows: list[Scored]) -> dict[str, Any]:
         by_snr["clean" if r.item.snr_db is None else f"{r.item.snr_db:g} dB"].append(r.ok)
         by_voice[r.item.voice].append(r.ok)
     decided = [r.decided_audio_ms for r in rows if r.decided_audio_ms is not None]
+    cpu = [r.outcome.process_cpu_ms for r in rows]
     return {
         "n": len(rows),
         "voice_to_action_ms": {"p50": _pct(lat, 50), "p95": _pct(lat, 95), "p99": _pct(lat, 99),
@@ -49,6 +50,8 @@ def summarize(rows: list[Scored]) -> dict[str, Any]:
         "false_action_rate": _rate([r.false_action for r in ood]),
         "ood_rejection_rate": _rate([r.ok for r in ood]),
         "rtf": round(sum(r.outcome.cpu_ms for r in rows) / audio_ms, 4) if audio_ms else None,
+        "cpu_ms_per_request": {"mean": round(float(np.mean(cpu)), 1) if cpu else None, "p95": _pct(cpu, 95)},
+        "requests_per_core_hour": round(3_600_000 / float(np.mean(cpu))) if cpu and np.mean(cpu) > 0 else None,
         "acted_before_end_of_speech": _rate([v < 0 for v in lat]),
         "decided_audio_ms_p50": _pct(decided, 50),
         "compute_ms_per_utterance": {k: round(float(np.mean(v)), 1) for k, v in sorted(stages.items())},
@@ -103,6 +106,10 @@ def markdown(report: dict[str, Any]) -> str:
     for label, key in (("voice-to-action p50 (ms)", "p50"), ("voice-to-action p95 (ms)", "p95"),
                        ("voice-to-action p99 (ms)", "p99")):
         lines.append(f"| {label} | {s['voice_to_action_ms'][key]} | {b['voice_to_action_ms'][key]} |")
+    lines.append(f"| CPU per request (ms, mean / p95; every thread, whisper's included) | "
+                 f"{s['cpu_ms_per_request']['mean']} / {s['cpu_ms_per_request']['p95']} | "
+                 f"{b['cpu_ms_per_request']['mean']} / {b['cpu_ms_per_request']['p95']} |")
+    lines.append(f"| requests per core-hour | {s['requests_per_core_hour']} | {b['requests_per_core_hour']} |")
     for label, key in (("accuracy", "accuracy"), ("files showing a wrong page (flashes included)", "wrong_page_shown"),
                        ("out-of-domain rejection", "ood_rejection_rate"),
                        ("false action rate (out-of-domain)", "false_action_rate"), ("real-time factor", "rtf"),

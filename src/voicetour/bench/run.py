@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +13,7 @@ from tqdm import tqdm
 
 from voicetour import clock
 from voicetour.bench import corpus as corpus_mod
-from voicetour.bench.pipelines import Scored, run_baseline, run_streaming, score
+from voicetour.bench.pipelines import Outcome, Scored, run_baseline, run_streaming, score
 from voicetour.bench.report import build_report, write
 from voicetour.session.engine import Engine
 
@@ -20,6 +23,13 @@ SNRS = [20.0, 10.0, 5.0]
 
 def bar(items: list[Any], desc: str) -> Any:
     return tqdm(items, desc=desc, unit="utt", file=sys.stderr, dynamic_ncols=True, leave=True)
+
+
+def costed(pipeline: Callable[..., Outcome], *args: Any) -> Outcome:
+    """One utterance through a pipeline, with the process's CPU time for it (every thread)."""
+    t0 = time.process_time()
+    outcome = pipeline(*args)
+    return replace(outcome, process_cpu_ms=(time.process_time() - t0) * 1000)
 
 
 def run(engine: Engine, out: Path, quick: bool, corpus_dir: Path | None = None, realtime: bool = False,
@@ -39,8 +49,9 @@ def run(engine: Engine, out: Path, quick: bool, corpus_dir: Path | None = None, 
     # Interleave the pipelines per file so machine noise hits both alike.
     for item in bar(items, "streaming + baseline"):
         path = folder / item.file
-        results["streaming"].append(score("streaming", engine, item, run_streaming(engine, path, realtime), folder))
-        results["baseline"].append(score("baseline", engine, item, run_baseline(engine, path), folder))
+        results["streaming"].append(score("streaming", engine, item, costed(run_streaming, engine, path, realtime),
+                                          folder))
+        results["baseline"].append(score("baseline", engine, item, costed(run_baseline, engine, path), folder))
     meta = {
         "corpus": f"{len({i.voice for i in items})} voices, {len({i.text for i in items})} phrases, "
                   f"clean + {'/'.join(f'{s:g}' for s in SNRS)} dB SNR" + (" (one SNR per file)" if quick else ""),
