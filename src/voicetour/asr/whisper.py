@@ -84,6 +84,7 @@ class WhisperVerifier:
         self._count = threading.Lock()
 
     def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+        self._spent.ns = 0
         audio = _samples(pcm)
         if audio is None:
             return ""
@@ -109,6 +110,7 @@ class WhisperVerifier:
     def try_transcribe(self, pcm: bytes) -> str | None:
         """The quick listen, or ``None`` at once when the model is busy: a background listen must
         never queue behind another session's decision (load shedding)."""
+        self._spent.ns = 0  # a declined listen costs nothing of the model's
         audio = _samples(pcm)
         return self._quick(audio, wait=False, beam=BEAM_SIZE) if audio is not None else ""
 
@@ -124,7 +126,6 @@ class WhisperVerifier:
         batch = np.ascontiguousarray(features[None, :, :frames].astype(np.float32))
         # max_length counts the prompt too.
         max_tokens = min(448, len(self._start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
-        self._spent.ns = 0
         if not wait:
             if self._deciding or not self._lock.acquire(blocking=False):
                 return None

@@ -48,6 +48,10 @@ STATIC = Path(str(resources.files("voicetour") / "server" / "static"))
 WORKER_THREADS = 32
 
 
+ASK_AT_ONCE = 4
+"""Typed requests without a conversation answered at once (a few ms each); more get 503."""
+
+
 def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = None,
                clock: Callable[[], int] = real_clock.monotonic_ns, admin_key: str | None = None,
                max_sessions: int | None = None, allowed_origins: tuple[str, ...] = ()) -> Starlette:
@@ -97,13 +101,23 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
             return
         await SessionSocket(ws, engine, metrics, sessions, clock).run()
 
+    asking = [0]  # typed requests being answered now
+
     async def ask(request: Request) -> Response:
         origin = request.headers.get("origin")
         if foreign(origin, request.headers.get("host")):
             metrics.errors.labels("ask", "origin").inc()
             return JSONResponse(error("origin", f"voicetour does not take requests from pages of {str(origin)[:100]}"),
                                 status_code=403)
-        answer = await typed_answer(request, engine, clock)
+        if asking[0] >= ASK_AT_ONCE:  # a flood of asks must not take the cores from the conversations
+            metrics.errors.labels("ask", "busy").inc()
+            return JSONResponse(error("busy", "The voice tour is busy; try again in a moment."), status_code=503,
+                                headers={"Retry-After": "1"})
+        asking[0] += 1
+        try:
+            answer = await typed_answer(request, engine, clock)
+        finally:
+            asking[0] -= 1
         if origin is not None:  # an allowed page (the embed snippet on the product's own pages) may read it
             answer.headers["Access-Control-Allow-Origin"] = origin
             answer.headers["Vary"] = "Origin"
