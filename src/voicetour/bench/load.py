@@ -42,8 +42,9 @@ from voicetour.errors import UsageError
 from voicetour.evaluate import last_voiced_ms
 from voicetour.server import PREFIX
 from voicetour.server.cluster import running_cluster
-from voicetour.server.local import free_port
+from voicetour.server.local import free_port, signal_group
 from voicetour.site.model import Site
+from voicetour.telemetry.cpu import process_ns
 
 P95_BUDGET_MS = 300.0
 THINK_S = 4.0
@@ -195,7 +196,7 @@ async def _level(n: int, base: str, pids: list[int], pool: list[Clip], per_sessi
     turns: list[Turn] = []
     errors: list[str] = []
     cpu0 = sum(_cpu_seconds(p) for p in pids)
-    client0 = time.process_time()
+    client0 = process_ns()
     wall0 = clock.monotonic()
     start = clock.monotonic() + 2.0 + n * 0.05  # time to connect every session first
     await asyncio.gather(*(_visitor(i, base, rng.sample(pool, per_session), start + rng.random() * max(1.0, think_s),
@@ -221,7 +222,7 @@ async def _level(n: int, base: str, pids: list[int], pool: list[Clip], per_sessi
         "turn_cpu_ms": {"mean": round(sum(costs) / len(costs), 1) if costs else None, "p95": _pct(costs, 95),
                         "stages": {k: round(sum(t.cpu_ms.get(k, 0.0) for t in turns) / len(costs), 1)
                                    for k in stages} if costs else {}},
-        "client_cpu_cores": round((time.process_time() - client0) / wall, 3),
+        "client_cpu_cores": round((process_ns() - client0) / 1e9 / wall, 3),
         "errors": [e for e in errors if e != "busy"][:20],
         "error_count": sum(e != "busy" for e in errors),
         "refused": sum(e == "busy" for e in errors),
@@ -247,13 +248,6 @@ def _start_server(port: int, flame: Path | None, log: Path, max_sessions: int) -
     env = {**os.environ, "VOICETOUR_ADMIN_KEY": ADMIN_KEY}
     with log.open("wb") as f:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, start_new_session=True, env=env)
-
-
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 @dataclass(frozen=True)
@@ -297,12 +291,12 @@ def served(out: Path, flame: Path | None = None, processes: int = 1,
     finally:
         # SIGINT to the whole group: py-spy stops sampling and writes the flame graph (SIGTERM would
         # lose it) and uvicorn shuts down gracefully; anything left after that is killed.
-        _signal_group(server, signal.SIGINT)
+        signal_group(server, signal.SIGINT)
         try:
             server.wait(timeout=120)
         except subprocess.TimeoutExpired:
             pass
-        _signal_group(server, signal.SIGKILL)
+        signal_group(server, signal.SIGKILL)
 
 
 def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: Path | None = None,

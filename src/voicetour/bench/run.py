@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from voicetour.bench import corpus as corpus_mod
 from voicetour.bench.pipelines import Outcome, Scored, run_baseline, run_streaming, score
 from voicetour.bench.report import build_report, write
 from voicetour.session.engine import Engine
+from voicetour.telemetry.cpu import process_ns
 
 QUICK_VOICES = ("piper", "espeak-us", "espeak-f3")
 SNRS = [20.0, 10.0, 5.0]
@@ -27,9 +27,9 @@ def bar(items: list[Any], desc: str) -> Any:
 
 def costed(pipeline: Callable[..., Outcome], *args: Any) -> Outcome:
     """One utterance through a pipeline, with the process's CPU time for it (every thread)."""
-    t0 = time.process_time()
+    t0 = process_ns()
     outcome = pipeline(*args)
-    return replace(outcome, process_cpu_ms=(time.process_time() - t0) * 1000)
+    return replace(outcome, process_cpu_ms=(process_ns() - t0) / 1e6)
 
 
 def run(engine: Engine, out: Path, quick: bool, corpus_dir: Path | None = None, realtime: bool = False,

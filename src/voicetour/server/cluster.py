@@ -30,9 +30,10 @@ from pathlib import Path
 
 import httpx
 
+from voicetour import clock
 from voicetour.errors import UsageError
 from voicetour.server import PREFIX
-from voicetour.server.local import free_port
+from voicetour.server.local import free_port, signal_group
 
 TEMPLATE = Path(__file__).with_name("haproxy.cfg")
 COOKIE = "VTNODE"
@@ -73,18 +74,13 @@ class Cluster:
     def kill(self, name: str) -> None:
         """Kill one server process at once (SIGKILL: no goodbye to its sessions), as a crash would."""
         node = next(n for n in self.nodes if n.name == name)
-        _signal_group(node.process, signal.SIGKILL)
+        signal_group(node.process, signal.SIGKILL)
         node.process.wait(timeout=10)
 
 
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, sig)
-
-
 def _wait_until_up(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
+    deadline = clock.monotonic() + START_TIMEOUT_S
+    while clock.monotonic() < deadline:
         for proc, log in zip(procs, logs, strict=True):
             if proc.poll() is not None:
                 raise UsageError(f"{log.name}: it stopped at start: {log.read_text(errors='replace').strip()[-600:]}")
@@ -133,9 +129,9 @@ def running_cluster(serve_args: list[str], processes: int, log_dir: Path, port: 
         yield Cluster(url, nodes, balancer)
     finally:
         for proc in [n.process for n in nodes] + ([balancer] if balancer else []):
-            _signal_group(proc, signal.SIGTERM)  # uvicorn shuts down gracefully; SIGINT may be ignored
+            signal_group(proc, signal.SIGTERM)  # uvicorn shuts down gracefully; SIGINT may be ignored
         for proc in [n.process for n in nodes] + ([balancer] if balancer else []):
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                _signal_group(proc, signal.SIGKILL)
+                signal_group(proc, signal.SIGKILL)

@@ -1,10 +1,13 @@
-"""Servers on 127.0.0.1 for benches, tests and the local cluster: a free port, and an ASGI app
-served by a real uvicorn in a thread."""
+"""Servers on 127.0.0.1 for benches, tests and the local cluster: a free port, an ASGI app
+served by a real uvicorn in a thread, and a signal to a server process started in its own
+session (it and its children)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -37,3 +40,9 @@ def running(app: Any, port: int | None = None) -> Iterator[int]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """Send ``sig`` to a process started with ``start_new_session`` and to its children."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
