@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,17 @@ def test_the_configuration_names_every_process_and_routes_by_cookie() -> None:
     assert "bind 127.0.0.1:8000" in cfg
     assert "server n1 127.0.0.1:8001 check cookie n1" in cfg and "server n2 127.0.0.1:8002 check cookie n2" in cfg
     assert f"cookie {COOKIE} insert" in cfg and "option redispatch" in cfg and "resume" not in cfg.split("backend")[1]
+
+
+def test_the_cluster_command_prints_the_configuration_it_runs(capsys) -> None:  # type: ignore[no-untyped-def]
+    from voicetour.cli import main
+
+    assert main(["cluster", "--print-config", "--processes", "3", "--port", "9000"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == config(9000, [("n1", 8001), ("n2", 8002), ("n3", 8003)])
+    checked = subprocess.run([haproxy_path(), "-c", "-f", "/dev/stdin"], input=printed, text=True,
+                             capture_output=True)
+    assert checked.returncode == 0, checked.stderr  # HAProxy itself accepts it
 
 
 class Visitor:
