@@ -239,3 +239,21 @@ def test_replies_say_what_the_page_says_not_its_title_again() -> None:
         "Here is the Settings page. Update your personal information and profile details."
     assert replies["/settings", "Notifications"] == \
         "Here is Notifications, on the Settings page. Choose what you want to be notified about."
+
+
+def test_order_numbers_and_badges_do_not_name_a_page() -> None:
+    """AdminLTE 3: the dashboard's orders table links "OR9842", "OR1848" to the invoice page, and
+    the Modals page's h1 carries a "new" badge (<h1>Modals &amp; Alerts <small>new</small></h1>)."""
+    nav = '<nav><a href="/">Dashboard</a><a href="/invoice">Invoice</a><a href="/modals">Modals &amp; Alerts</a></nav>'
+    pages = {
+        "/": '<h1>Dashboard</h1><table><tr><td><a href="/invoice">OR9842</a></td></tr>'
+             '<tr><td><a href="/invoice">OR1848</a></td></tr></table>',
+        "/invoice": "<h1>Invoice</h1>",
+        "/modals": "<h1>Modals &amp; Alerts <small>new</small></h1>",
+    }
+    result = CrawlResult(start="http://x/", origin="http://x")
+    for path, body in pages.items():
+        result.pages.append(extract("http://x" + path, f"<title>AdminLTE 3</title>{nav}{body}"))
+    by_url = {p.url: p for p in parse_site(build_site(result)).pages}
+    assert by_url["/invoice"].title == "Invoice" and not by_url["/invoice"].aliases
+    assert by_url["/modals"].title == "Modals & Alerts" and not by_url["/modals"].aliases

@@ -225,7 +225,7 @@ def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> No
 class _CarefulVerifier(_Verifier):
     def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
         self.calls += 1
-        return "Open notifications." if thorough else "Open note of locations"
+        return "Open notifications." if thorough else "Open the door"
 
 
 def test_careful_listen_only_when_nothing_matched(grammar_engine) -> None:  # type: ignore[no-untyped-def]
@@ -242,8 +242,8 @@ def test_careful_listen_only_when_nothing_matched(grammar_engine) -> None:  # ty
     assert nav.audio_ms == ended.last_voiced_ms + s.config.listen.careful_ms and verifier.calls == 2
     calls = verifier.calls
     run(Session(eng, recognizer=ScriptedRecognizer({25: "open notifications"}, final="open notifications")), speech())
-    # The grammar matched, but the verifier's quick words name nothing: they overrule it, after a
-    # careful listen (which names the page).
+    # The grammar matched, but the verifier's quick words name nothing and sound nothing like it:
+    # they overrule it, after a careful listen (which names the page).
     assert verifier.calls == calls + 2
 
 
@@ -662,3 +662,23 @@ def test_in_a_pause_the_grammar_waits_when_the_words_heard_while_speaking_named_
     shown = navigations("How do I export a report?")
     assert shown and shown[0].url == "/reports.html"
     assert shown[0].audio_ms - last_voiced >= 15 * 20  # when the pause's listen named it, not before
+
+
+def test_the_grammars_page_stands_when_the_verifiers_words_sound_like_it(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    def heard(verifier_words: str) -> tuple[Session, list]:  # type: ignore[type-arg]
+        eng = dataclasses.replace(grammar_engine, verifier=_Verifier(verifier_words))
+        s = Session(eng, recognizer=ScriptedRecognizer({25: "show me billing"}, final="show me billing"))
+        return s, run(s, speech())
+
+    s, events = heard("Show me bell ink.")  # words whisper does not know, misheard
+    navs = [e for e in events if isinstance(e, Navigate)]
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    assert [e.url for e in navs] == ["/billing.html"]
+    assert navs[0].audio_ms <= ended.last_voiced_ms + s.config.listen.careful_ms  # at the pause, not the endpoint
+    assert next(e for e in events if isinstance(e, Final)).source == "alike"
+
+    _, events = heard("Show me the bell tower.")  # other words: the grammar's page does not stand
+    assert not [e for e in events if isinstance(e, Navigate)]
+    assert next(e for e in events if isinstance(e, Final)).source == "verifier"

@@ -84,12 +84,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.sessions:
-        from voicetour.bench.load import sweep
+        from voicetour.bench.load import THINK_S, sweep
         from voicetour.site.model import load_site
 
         counts = _counts(args.sessions)
+        think = THINK_S if args.think is None else args.think
         sweep(load_site(demo_site_path()), counts, out, quick=args.quick,
-              flame=Path(args.flame) if args.flame else None, think_s=args.think, processes=args.processes,
+              flame=Path(args.flame) if args.flame else None, think_s=think, processes=args.processes,
               max_sessions=args.max_sessions or 100_000)
         print((out / "load.md").read_text())
         return 0
@@ -344,8 +345,9 @@ def parser() -> argparse.ArgumentParser:
                    "pages with the tag added, speak --corpus's requests to them in chromium (needs --site, --corpus)")
     b.add_argument("--start", default="/index.html", help="with --embed: the page each request starts on")
     b.add_argument("--sessions", help="load sweep instead: N live WebSocket sessions, e.g. 1,10,50,100")
-    b.add_argument("--think", type=float, default=4.0, metavar="S",
-                   help="with --sessions: how long a prospect looks at the page before the next request (seconds)")
+    b.add_argument("--think", type=float, metavar="S",
+                   help="with --sessions: how long a prospect looks at the page before the next request "
+                        "(seconds; default bench.load.THINK_S, 4)")
     b.add_argument("--processes", type=int, default=1,
                    help="with --sessions: this many server processes behind HAProxy (voicetour cluster)")
     b.add_argument("--max-sessions", type=int,

@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-Source = Literal["grammar", "verifier", "typed"]
-"""Where a final transcript came from: the streaming grammar, the whole-utterance verifier, a typed box."""
+Source = Literal["grammar", "verifier", "alike", "typed"]
+"""Where a final transcript came from: the streaming grammar, the whole-utterance verifier, the
+grammar where the verifier's words name nothing but sound alike (``session/choose.py``), a typed box."""
 StateName = Literal["listening", "hearing", "heard", "acting"]
 ListenKind = Literal["speaking", "pause", "quick", "careful"]
 

@@ -33,7 +33,8 @@ _LETTERS = {
     "s": "S", "t": "T", "u": "AH", "v": "V", "w": "W", "x": "K S", "y": "IY", "z": "Z",
 }
 _DIGRAPHS = {"ch": "CH", "sh": "SH", "th": "TH", "ph": "F", "ck": "K", "ng": "NG", "ee": "IY",
-             "oo": "UW", "ai": "EY", "ay": "EY", "ou": "AW", "ow": "OW", "qu": "K W"}
+             "oo": "UW", "ai": "EY", "ay": "EY", "ou": "AW", "ow": "OW", "qu": "K W", "er": "ER",
+             "oy": "OY", "oi": "OY"}
 
 
 def ipa_to_arpabet(ipa: str) -> str:
@@ -68,6 +69,9 @@ def letter_rules(word: str) -> str:
             continue
         if w[i] == "e" and i == len(w) - 1 and phones:
             break  # silent final e
+        if i and w[i] == w[i - 1]:
+            i += 1  # a doubled letter is one sound ("spanners")
+            continue
         phones.extend(_LETTERS[w[i]].split())
         i += 1
     return " ".join(phones) or "AH"

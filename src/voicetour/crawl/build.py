@@ -24,6 +24,8 @@ DECORATION = re.compile(r"(?:\s+(?:\d+\+?|new|hot|pro|beta|free|soon))+$", re.IG
 """Badges and counters that navigation labels carry ("Chat 3", "Widgets 5", "Theme New")."""
 WORDLIKE = re.compile(r"[^\W\d_]{2}")
 """A label people could say: it has a word of two letters or more."""
+SAYABLE = re.compile(r"(?<![\w])[^\W\d_]{2,}(?![\w])")
+"""...a whole word of letters: "OR7429" (an order number linking to the invoice page) is a code."""
 SHARED_NAME_PAGES = 3
 """A name given to this many pages or more (a breadcrumb's "UI elements", a banner's "Pro") names
 none of them."""
@@ -83,7 +85,7 @@ def _names_of(page: PageInfo, names: dict[str, Counter[str]], grouped: dict[str,
     own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t.lower() not in shared]
     candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if t.lower() not in shared]
     candidates += [t for t, _ in grouped.get(page.url, Counter()).most_common() if t.lower() not in shared]
-    found = [n for n in dict.fromkeys(candidates + [page.h1] + own) if n]
+    found = [n for n in dict.fromkeys(candidates + [_undecorated(page.h1)] + own) if n]
     return found or [_relative(page.url, origin)]
 
 
@@ -136,7 +138,7 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
         others = {n.lower() for u, found in named.items() if u != page.url for n in found}  # another page's name
         aliases = [a for a in named[page.url][1:]
                    if a.lower() != title.lower() and a.lower() not in shared | others
-                   and len(a.split()) <= MAX_ALIAS_WORDS]
+                   and len(a.split()) <= MAX_ALIAS_WORDS and SAYABLE.search(a)]
         page_id = base = _slug(title)
         n = 2
         while page_id in ids:

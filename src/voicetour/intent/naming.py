@@ -3,11 +3,13 @@
 A hand-written site file may hold only titles and labels; from those we derive singular and
 plural forms, the words of a multi-word title, "<verb> <object>" tasks from action labels with
 object synonyms ("invite a colleague" -> "invite a teammate"), and page synonyms from a small
-SaaS lexicon (billing ~ invoices ~ payments ~ subscription) unless another page owns the word.
+SaaS lexicon (billing ~ invoices ~ payments ~ subscription) unless another page owns the word,
+and numbered names as people say them ("Dashboard v2": "dashboard two", "the second dashboard").
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from voicetour.intent.text import CARRIERS, words
@@ -33,7 +35,18 @@ LEXICON: tuple[frozenset[str], ...] = tuple(
         "customers,clients,contacts",
         "deals,opportunities,pipeline,sales",
         "tasks,todos,to dos,activities",
-        "messages,inbox,conversations,chat",
+        "messages,inbox,conversations,chat,mailbox,mail",
+        # pages most admin templates have (AdminLTE, sneat, gentelella, sb-admin-2)
+        "e commerce,ecommerce,store,shop,online store,online shop,storefront,products",
+        "compose,compose message,write,write a message,write an email,new message,new email",
+        "calendar,schedule,events,agenda",
+        "kanban,kanban board,board,boards,task board",
+        "gallery,photos,pictures,images,photo gallery",
+        "timeline,history,activity",
+        "contact us,contact,get in touch",
+        "register,registration,sign up,signup",
+        "login,log in,sign in,signin",
+        "editors,text editors,text editor,editor",
     )
 )
 # Object nouns that an action label's object may be replaced with.
@@ -140,6 +153,21 @@ PLACE_WORDS = frozenset("center centre hub portal area".split())
 """A page name ending in one of these is also said without it: "I need help" for the Help center."""
 
 
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+ORDINALS = ("", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+VERSIONED = re.compile(r"(.*[a-z].*?)\s+v?(\d)")
+"""A name that ends in a version or a number ("Dashboard v2", "Dashboard 2"), as people say it:
+"dashboard two", "the second dashboard"."""
+
+
+def _numbered(name: str) -> set[str]:
+    m = VERSIONED.fullmatch(_norm(name))
+    if m is None:
+        return set()
+    rest, n = m.group(1), int(m.group(2))
+    return {f"{rest} {NUMBER_WORDS[n]}", f"{rest} {n}"} | ({f"{ORDINALS[n]} {rest}"} if n else set())
+
+
 def _placeless(name: str) -> str:
     ws = words(name)
     return " ".join(ws[:-1]) if len(ws) > 1 and ws[-1] in PLACE_WORDS else ""
@@ -183,6 +211,7 @@ def targets_of(site: Site) -> list[Target]:
         taken = set().union(*(expand(t) for t in [taken_by[page.id]]))
         base |= _page_synonyms(own | expand(own), taken)
         base |= {n for n in map(_placeless, (page.title, *page.aliases)) if n and n not in taken}
+        base |= {n for name in (page.title, *page.aliases) for n in _numbered(name) if n not in taken}
         result.append(
             Target(page.id, page.id, page.url, page.title, page.title, None, page.description,
                    tuple(sorted(expand(base))), page.heading)

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from voicetour.errors import ProtocolError
-from voicetour.server.protocol import MAX_TEXT_BYTES, PATH, error, parse_text, render
+from voicetour.server.protocol import MAX_TEXT_BYTES, check_page_url, error, parse_text, render
 from voicetour.session.core import Session
 from voicetour.session.engine import Engine
 
@@ -53,8 +53,7 @@ async def answer(request: Request, engine: Engine, clock: Callable[[], int]) -> 
         if msg.type != "text":
             raise ProtocolError(f'/voicetour/ask takes a "text" message, not {msg.type!r}')
         url = msg.data.get("url")
-        if url not in (None, "") and not (isinstance(url, str) and PATH.fullmatch(url)):
-            raise ProtocolError(f'"url" must be a path of the product ("/team.html"), got {str(url)[:80]!r}')
+        check_page_url("text", url)
     except ProtocolError as exc:
         return JSONResponse(error(exc.code, str(exc)), status_code=413 if exc.code == "too_large" else 400)
 

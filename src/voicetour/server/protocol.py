@@ -42,6 +42,12 @@ PATH = re.compile(r"/(?![/\\])[^\x00-\x20\\]*")
 "javascript:...")."""
 
 
+def check_page_url(kind: str, url: object) -> None:
+    """Raise ProtocolError unless ``url`` is absent or a path of the product."""
+    if url not in (None, "") and not (isinstance(url, str) and PATH.fullmatch(url)):
+        raise ProtocolError(f'"{kind}" url must be a path of the product ("/team.html"), got {str(url)[:80]!r}')
+
+
 def parse_text(raw: str) -> ClientMessage:
     try:
         size = len(raw.encode("utf-8"))
@@ -68,9 +74,8 @@ def parse_text(raw: str) -> ClientMessage:
         raise ProtocolError('"text" message needs a non-empty "text" string')
     if kind in ("page", "visible") and not isinstance(obj.get("url"), str):
         raise ProtocolError(f'"{kind}" message needs a "url" string')
-    url = obj.get("url")
-    if kind in ("hello", "page") and url not in (None, "") and not (isinstance(url, str) and PATH.fullmatch(url)):
-        raise ProtocolError(f'"{kind}" url must be a path of the product ("/team.html"), got {str(url)[:80]!r}')
+    if kind in ("hello", "page"):
+        check_page_url(kind, obj.get("url"))
     return ClientMessage(kind, obj)
 
 

@@ -5,6 +5,8 @@ the grammar's page does not stand against them: on real people who were not aski
 the grammar made product words of everything ("snowboy" -> "seats now", "view glass" -> "view
 plans") while the verifier heard what was said (and a misheard product word, "show me building",
 is matched by the ranker's fuzzy step anyway);
+the grammar's page stands too when the verifier's words name nothing but sound like the grammar's
+(``intent/sound.py``: "show me the Air Page" for "show me the error page"; source ``alike``);
 when neither names anything, a ``careful`` choice (at a pause's CAREFUL step and at the end)
 asks for the verifier's slower, thorough listen; failing that, the verifier's words are the
 caption. ``listen(kind)`` gives the verifier's words, or None when they are not in yet (the caller
@@ -17,6 +19,7 @@ from collections.abc import Callable
 
 from voicetour.events import ListenKind, Source
 from voicetour.intent.ranker import Ranker
+from voicetour.intent.sound import Sounds
 from voicetour.intent.text import control_of, words
 from voicetour.session.policy import PolicyConfig, decide
 
@@ -25,7 +28,7 @@ Choice = tuple[str, Source]
 
 def choose(
     grammar_text: str, listen: Callable[[ListenKind], str | None], ranker: Ranker, policy: PolicyConfig,
-    careful: bool,
+    careful: bool, sounds: Sounds,
 ) -> Choice | None:
     heard = listen("quick")
     if heard is None:
@@ -42,6 +45,8 @@ def choose(
         return heard, "verifier"
     if (grammar_verdict == "accept" and not words(heard)) or _plausible_control(grammar_text, heard):
         return grammar_text, "grammar"  # the verifier heard nothing: the grammar is all there is
+    if grammar_verdict == "accept" and sounds.alike(grammar_text, heard) >= policy.alike_score:
+        return grammar_text, "alike"
     if careful:
         careful_text = listen("careful")
         if careful_text is None:

@@ -213,7 +213,7 @@ class Session(TurnDecisions):
     def _choose(self, grammar_text: str, careful: bool) -> Choice | None:
         if self.engine.verifier is None:
             return grammar_text, "grammar"
-        return choose(grammar_text, self._listen, self.engine.ranker, self.config.policy, careful)
+        return choose(grammar_text, self._listen, self.engine.ranker, self.config.policy, careful, self.engine.sounds)
 
     # -- instrumentation ------------------------------------------------------------------
 
@@ -307,8 +307,8 @@ class Session(TurnDecisions):
         if turn.command is not None and control_of(text) == turn.command:
             return [*events, State(*at, "listening")]  # already done at the pause
         pages = turn.spoken_ms >= self.config.policy.min_page_speech_ms or self._alike(turn)
-        return events + self.tour.resolve(at, text, turn.committed, turn.before, fuzzy=source != "grammar",
-                                          pages=pages)
+        fuzzy = source not in ("grammar", "alike")
+        return events + self.tour.resolve(at, text, turn.committed, turn.before, fuzzy=fuzzy, pages=pages)
 
     def _alike(self, turn: Turn) -> bool:
         """Whether the grammar's final words and the verifier's name the same page, neither

@@ -90,6 +90,9 @@ class TurnDecisions:
             return []
         if turn.heard_url is None and self._needs_both(turn):
             return []  # the verifier has not named this page yet
+        if turn.heard_other and self._unlike(turn):
+            return []  # the verifier's last words name nothing and sound nothing like the grammar's:
+            # real coffee orders, "I'd like a single shot" where the grammar had "i'd like to an filter coffee"
         if not settled and self.engine.ranker.continues(turn.partial, top.target):
             return []  # "open the form" may yet be "open the form wizard": wait for a pause
         if self._heard_otherwise(turn):  # last: it ranks the verifier's words, and this runs every frame
@@ -106,6 +109,11 @@ class TurnDecisions:
         if not turn.ranked:
             return True
         return self.engine.ranker.words_named(turn.partial, turn.ranked[0].target) < policy.strong_words
+
+    def _unlike(self, turn: Turn) -> bool:
+        """Whether the latest background words sound nothing like the start of the grammar's."""
+        alike = self.engine.sounds.alike(turn.partial, turn.heard_text, start=True)
+        return alike < self.config.policy.alike_score
 
     def _heard_otherwise(self, turn: Turn) -> bool:
         """Whether the verifier's listen of all the speech so far names another page or none:
@@ -207,7 +215,7 @@ class TurnDecisions:
                 turn.committed = None
             return events + self.tour.command(self._at(), command, done=False)
         named = self._named(text)
-        if source != "verifier" or named is None:
+        if source == "grammar" or named is None:
             return []
         if turn.spoken_ms < self.config.policy.min_page_speech_ms and named not in (self.tour.choices or ()):
             return []  # too little speech to go to a page at a pause (unless it answers the question): the end decides
@@ -258,7 +266,7 @@ class TurnDecisions:
         self._span("rank", t0, text)
         url = named.url if named is not None and control_of(text) is None else None
         agreed = url is not None and url in (turn.heard_url, turn.top_url)
-        turn.heard_url = url
+        turn.heard_url, turn.heard_text = url, text
         turn.heard_other = turn.heard_other + 1 if url is None and content_stems(text) else 0
         events = self._prerender((url, *turn.prerendered)) if url is not None else []
         shown = turn.committed is not None and turn.committed.url == url

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voicetour.asr.base import StreamingRecognizer, Verifier
-from voicetour.asr.grammar import Grammar, build_grammar
+from voicetour.asr.grammar import Grammar, build_grammar, cmudict
 from voicetour.intent.naming import Target, targets_of
 from voicetour.intent.ranker import Ranker
+from voicetour.intent.sound import Sounds
 from voicetour.site.model import Site
 
 
@@ -20,6 +21,7 @@ class Engine:
     grammar: Grammar
     new_recognizer: Callable[[], StreamingRecognizer] = field(repr=False)
     verifier: Verifier | None = field(default=None, repr=False)
+    sounds: Sounds = field(default_factory=lambda: Sounds(cmudict()), repr=False)
 
     @classmethod
     def for_site(cls, site: Site, verify: bool = True) -> Engine:

@@ -40,6 +40,10 @@ class PolicyConfig:
     target's ("how do I export a report"): waiting for whisper there cost the quick bench p95
     306 -> 396 ms, and the grammar's flashes on the real apps were one word ("show me the create")
     or a number ("see 7 for")."""
+    alike_score: float = 0.6
+    """The grammar's page stands when the verifier's words name nothing but sound this much like
+    the grammar's (``intent/sound.py``): both recognizers heard the same words, and only the
+    verifier did not know them ("show me the Air Page" / "show me the error page")."""
     min_page_speech_ms: int = 500
     """Speech (from its start to the last voiced frame, ``Turn.spoken_ms``) a turn needs before
     a page is gone to at a pause; below it, a page is gone to at the end only when the grammar

@@ -60,6 +60,8 @@ class Turn:
     """A control word carried out at a pause: the turn navigates no more."""
     heard_url: str | None = None
     """The page the latest background listen named (None: none)."""
+    heard_text: str = ""
+    """The latest background listen's words."""
     heard_other: int = 0
     """How many background listens in a row heard words that could name something ("Snowboy!",
     not "Show me the...") and name no page: the grammar's page waits for the verifier."""
