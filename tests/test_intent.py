@@ -159,3 +159,19 @@ def test_names_people_say_for_pages_every_admin_template_has() -> None:
     # different words that name two pages alike stay a tie (the agent asks which)
     both = r.rank("notification settings")
     assert {x.target.id for x in both[:2]} == {"notifications", "settings"} and both[0].score == both[1].score
+
+
+def test_coffee_orders_on_a_menu_site() -> None:
+    """Real people ordering coffee (shared/realspeech/coffee, whisper's words) on a menu site with
+    one page per drink: the drink named whole is the page, among the words the menu does not know;
+    a verb that is one word of a drink's longer name is not ("Brew a ..." / "Brewed coffee")."""
+    from voicetour.session.policy import PolicyConfig
+    from voicetour.site.model import load_site
+
+    from .conftest import SPEECH
+
+    r = Ranker(targets_of(load_site(SPEECH.parent / "sites" / "menu" / "site.json")))
+    assert r.rank("I want a medium mocha with whole milk and sweetener.")[0].target.id == "mocha"
+    assert r.rank("Brew a triple shot")[0].score < PolicyConfig().accept_score
+    assert r.rank("Brew a triple shot Americano with a lot of skim milk.")[0].target.id == "americano"
+    assert r.rank("Can I get a brewed coffee")[0].target.id == "drip-coffee"

@@ -27,7 +27,7 @@ def test_distance_weighs_near_sounds_half() -> None:
     ("go to the other utilities", "Go to the Honor Utilities."),
 ])
 def test_misheard_product_words_sound_like_the_grammars(sounds: Sounds, grammar: str, heard: str) -> None:
-    assert sounds.alike(grammar, heard) >= 0.6
+    assert sounds.alike(grammar, heard) >= 0.65
 
 
 @pytest.mark.parametrize(("grammar", "heard"), [
@@ -38,4 +38,4 @@ def test_misheard_product_words_sound_like_the_grammars(sounds: Sounds, grammar:
     ("open the billing", "show me the"),  # carriers only: nothing to compare
 ])
 def test_other_words_do_not(sounds: Sounds, grammar: str, heard: str) -> None:
-    assert sounds.alike(grammar, heard) < 0.6
+    assert sounds.alike(grammar, heard) < 0.65

@@ -37,11 +37,14 @@ ALONE = 0.45
 does not know ("what's the weather like today") is a guess: its score is scaled to "did you mean"."""
 
 CROWD = 4
-"""...and so is any control named by one word among this many the product does not know ("I want a
-20-ounce medium roles triple shot coffee with almond milk": real coffee orders, the Roles control on
-the Team page; but "open pagination and red crumbs" is still the pagination page). Not a page: on a
-menu site "I want a medium mocha with whole milk and sweetener" is the Mocha page (real coffee
-orders: 88% right, and 48% while pages were included)."""
+"""...and so is a target of which one word of a longer name is said among words the product does
+not know ("Brew a triple shot ...", real coffee orders, is not "Brewed coffee", whose other word,
+on three pages, weighs little); and so is any control named by one word among this many the
+product does not know ("I want a 20-ounce medium roles triple shot coffee with almond milk": real
+coffee orders, the Roles control on the Team page; but "open pagination and red crumbs" is still
+the pagination page). Not a page named whole: on a menu site "I want a medium mocha with whole
+milk and sweetener" is the Mocha page (real coffee orders: 88% right, and 48% while such pages
+were guesses too)."""
 
 ELEMENT_TIE_BREAK = 1.001  # an element that explains the words as well as its page wins: we can point at it
 OTHER_PAGE_ELEMENT = 0.9
@@ -161,7 +164,7 @@ class Ranker:
         best: list[Ranked] = []
         named: dict[str, frozenset[str]] = {}  # target id -> the words its best phrase matched
         for target, phrases in zip(self.targets, self._phrases, strict=True):
-            score = 0.0
+            score, whole = 0.0, False
             for phrase in phrases:
                 hit = phrase & said
                 if not hit:
@@ -172,12 +175,12 @@ class Ranker:
                 f = 2 * coverage * explained / (coverage + explained)
                 f = f * coverage if coverage <= HALF_COVERED and len(phrase) > 1 else f
                 if f > score:
-                    score, named[target.id] = f, hit
+                    score, named[target.id], whole = f, hit, hit == phrase
             if score > 0:
                 if guessed:
                     score *= FUZZY_PENALTY
-                if len(said) == 1 and target.is_element and (
-                        len(strangers) >= CROWD or (strangers and all(len(p) == 1 for p in phrases))):
+                if len(said) == 1 and strangers and (not whole or target.is_element and (
+                        len(strangers) >= CROWD or all(len(p) == 1 for p in phrases))):
                     score *= ALONE
                 if target.is_element:
                     score = min(1.0, score * ELEMENT_TIE_BREAK)
