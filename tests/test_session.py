@@ -682,3 +682,33 @@ def test_the_grammars_page_stands_when_the_verifiers_words_sound_like_it(grammar
     _, events = heard("Show me the bell tower.")  # other words: the grammar's page does not stand
     assert not [e for e in events if isinstance(e, Navigate)]
     assert next(e for e in events if isinstance(e, Final)).source == "verifier"
+
+
+def test_part_of_a_name_heard_at_a_pause_waits_for_the_end() -> None:
+    """A pause inside a sentence ("I have a question, ..." heard as "I can request": AdminLTE's
+    Request new password control, whose other word is on every sign-in page) is not the place to
+    go to a page named only in part: the end decides."""
+    import dataclasses
+
+    from voicetour.session.engine import Engine
+    from voicetour.site.model import parse_site
+
+    site = parse_site({"version": 1, "name": "Sign-in pages", "pages": [
+        {"id": "login", "url": "/login.html", "title": "Login",
+         "elements": [{"id": "password", "label": "Password", "selector": "#password"}]},
+        {"id": "register", "url": "/register.html", "title": "Register",
+         "elements": [{"id": "repeat", "label": "Repeat password", "selector": "#repeat"}]},
+        {"id": "forgot", "url": "/forgot.html", "title": "Forgot password",
+         "elements": [{"id": "request", "label": "Request new password", "selector": "#request"}]},
+    ]})
+    engine = Engine.for_site(site, verify=False)
+
+    def navs(verifier_words: str) -> tuple[list[Navigate], SpeechEnded]:
+        eng = dataclasses.replace(engine, verifier=_Verifier(verifier_words))
+        events = run(Session(eng, recognizer=ScriptedRecognizer({}, final="")), speech())
+        return [e for e in events if isinstance(e, Navigate)], next(e for e in events if isinstance(e, SpeechEnded))
+
+    part, ended = navs("I can request")
+    assert [n.url for n in part] == ["/forgot.html"] and part[0].audio_ms == ended.audio_ms  # at the end
+    whole, ended = navs("I can request a new password")
+    assert [n.url for n in whole] == ["/forgot.html"] and whole[0].audio_ms < ended.audio_ms  # at the pause

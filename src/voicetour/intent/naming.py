@@ -37,10 +37,10 @@ LEXICON: tuple[frozenset[str], ...] = tuple(
         "tasks,todos,to dos,activities",
         "messages,inbox,conversations,chat,mailbox,mail",
         # pages most admin templates have (AdminLTE, sneat, gentelella, sb-admin-2)
-        "e commerce,ecommerce,store,shop,online store,online shop,storefront,products",
+        "e commerce,ecommerce,store,shop,online store,online shop,storefront",
         "compose,compose message,write,write a message,write an email,new message,new email",
         "calendar,schedule,events,agenda",
-        "kanban,kanban board,board,boards,task board",
+        "kanban,kanban board,task board",
         "gallery,photos,pictures,images,photo gallery",
         "timeline,history,activity",
         "contact us,contact,get in touch",

@@ -124,6 +124,13 @@ class Ranker:
         said = self._known(text)
         return len(said) if any(said <= phrase for phrase in self._phrases_of[target.id]) else 0
 
+    def says_whole(self, text: str, target: Target) -> bool:
+        """Whether ``text`` says one of ``target``'s names whole ("request new password", not
+        "request"; a word that looks like one of the name's counts, as in ``rank(fuzzy=True)``)."""
+        said = self._known(text)
+        said |= {near for w in words(text) if stem(w) not in said and (near := self._nearest(w)) is not None}
+        return any(phrase <= said for phrase in self._phrases_of[target.id])
+
     def _known(self, text: str) -> set[str]:
         """The product's words in ``text`` (stems)."""
         return {w for w in content_stems(" ".join(self._joined(words(text)))) if w in self.weight}

@@ -155,9 +155,18 @@ class TurnDecisions:
             return []
         if not self.config.listen.speaking_due(self.audio_ms - turn.start_ms, self.audio_ms - turn.asked_at):
             return []
+        if self.config.listen.settle and self._settled(turn):
+            return []
         turn.asked_at = self.audio_ms
         turn.asked = Transcribe(*self._at(), "speaking", self.audio_ms, bytes(turn.audio))
         return [turn.asked]
+
+    @staticmethod
+    def _settled(turn: Turn) -> bool:
+        """Whether the page shown is the one the verifier's last words named, and the grammar's
+        words name no other page."""
+        shown = turn.committed
+        return shown is not None and turn.heard_url == shown.url and turn.top_url in (None, shown.url)
 
     def _walk(self) -> list[Event]:
         """Take the pause's steps whose time has come, in order, until one must wait."""
@@ -217,6 +226,9 @@ class TurnDecisions:
         named = self._named(text)
         if source == "grammar" or named is None:
             return []
+        if not self._whole(text, named, turn):
+            return []  # part of a name, at a pause the person may speak on from ("I have a question,"
+            # heard "I can request": the Request new password control): the end decides
         if turn.spoken_ms < self.config.policy.min_page_speech_ms and named not in (self.tour.choices or ()):
             return []  # too little speech to go to a page at a pause (unless it answers the question): the end decides
         pause.decided = named
@@ -265,7 +277,7 @@ class TurnDecisions:
         named = self._named(text)
         self._span("rank", t0, text)
         url = named.url if named is not None and control_of(text) is None else None
-        agreed = url is not None and url in (turn.heard_url, turn.top_url)
+        agreed = url is not None and (url == turn.top_url or url == turn.heard_url and self._whole(text, named, turn))
         turn.heard_url, turn.heard_text = url, text
         turn.heard_other = turn.heard_other + 1 if url is None and content_stems(text) else 0
         events = self._prerender((url, *turn.prerendered)) if url is not None else []
@@ -273,6 +285,11 @@ class TurnDecisions:
         if agreed and self._enough(turn) and named is not None and not shown and not self._may_go_on(text, named):
             events += self._switch(turn, named)
         return events
+
+    def _whole(self, text: str, target: Target | None, turn: Turn) -> bool:
+        """Whether ``text`` names ``target`` whole, or the grammar's words name its page too."""
+        assert target is not None
+        return target.url == turn.top_url or self.engine.ranker.says_whole(text, target)
 
     def _may_go_on(self, text: str, target: Target) -> bool:
         """Whether the person is still speaking and their words so far begin another page's name."""

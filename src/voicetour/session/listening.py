@@ -54,6 +54,9 @@ class ListenConfig:
     40 ms (asked at QUICK, not ASK, while the background one ran) plus the listen itself."""
     every_ms: int = 160
     """While the person speaks, ask for a background listen this often (0: never)."""
+    settle: bool = True
+    """...until the page shown is the one the last listen named and the grammar names no other:
+    more listens would only confirm it (the pause's listen still hears all the speech)."""
     first_ms: int = 400
     """...once the utterance holds this much audio (the pre-roll included)."""
     min_speech_ms: int = 200
