@@ -52,6 +52,10 @@ OTHER_PAGE_ELEMENT = 0.9
 me the button" is the Buttons page, not a "Button" control on the input-groups page (sneat)."""
 
 
+# A target named in part while another page is named whole by the same words is scaled by how
+# much of its name was said: "Brew a medium roast ice mocha" names Iced mocha whole and "Brewed
+# coffee" by one word, which weighed more (it is on one page, "mocha" on two).
+
 AS_WRITTEN_TIE = 0.05
 AS_WRITTEN = 0.9
 """Pages within ``AS_WRITTEN_TIE`` of the top (a tie for ``policy.decide``) that were not said as
@@ -170,8 +174,9 @@ class Ranker:
         said_weight = sum(self.weight[w] for w in said)
         best: list[Ranked] = []
         named: dict[str, frozenset[str]] = {}  # target id -> the words its best phrase matched
+        part: dict[str, float] = {}  # target id -> its best phrase's coverage, when not said whole
         for target, phrases in zip(self.targets, self._phrases, strict=True):
-            score, whole = 0.0, False
+            score, whole, covered = 0.0, False, 0.0
             for phrase in phrases:
                 hit = phrase & said
                 if not hit:
@@ -182,7 +187,7 @@ class Ranker:
                 f = 2 * coverage * explained / (coverage + explained)
                 f = f * coverage if coverage <= HALF_COVERED and len(phrase) > 1 else f
                 if f > score:
-                    score, named[target.id], whole = f, hit, hit == phrase
+                    score, named[target.id], whole, covered = f, hit, hit == phrase, coverage
             if score > 0:
                 if guessed:
                     score *= FUZZY_PENALTY
@@ -191,7 +196,12 @@ class Ranker:
                     score *= ALONE
                 if target.is_element:
                     score = min(1.0, score * ELEMENT_TIE_BREAK)
+                if not whole:
+                    part[target.id] = covered
                 best.append(Ranked(target, round(score, 4)))
+        said_whole = {r.target.url for r in best if r.target.id not in part}
+        best = [Ranked(r.target, round(r.score * part[r.target.id], 4))
+                if r.target.id in part and said_whole - {r.target.url} else r for r in best]
         pages = {r.target.url: r.score for r in best if not r.target.is_element}
         best = [Ranked(r.target, round(r.score * OTHER_PAGE_ELEMENT, 4))
                 if r.target.is_element and any(u != r.target.url and v * ELEMENT_TIE_BREAK >= r.score

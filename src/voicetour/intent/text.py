@@ -68,6 +68,8 @@ def stem(word: str) -> str:
         w = w[:-1]
     if len(w) > 5 and w.endswith("ing"):
         w = w[:-3]
+    elif len(w) > 3 and w.endswith("ed") and w[-3] in "cgsvz" and not w.endswith("eed"):
+        w = w[:-1]  # "iced" is "ice" ("ice mocha", real coffee orders), "priced" "price"
     elif len(w) > 4 and w.endswith("ed"):
         w = w[:-2]
     if len(w) > 3 and w.endswith("e"):
