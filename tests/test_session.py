@@ -168,9 +168,9 @@ def test_later_words_correct_an_early_guess_before_the_endpoint(grammar_engine) 
 
 
 class _Verifier(ScriptedVerifier):
-    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
         assert len(pcm) > 32 * 500  # the whole utterance, pre-roll included
-        return super().transcribe(pcm, thorough)
+        return super().transcribe(pcm, thorough, hint)
 
 
 def test_verifier_corrects_and_rescues(grammar_engine) -> None:  # type: ignore[no-untyped-def]
@@ -223,8 +223,10 @@ def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> No
 
 
 class _CarefulVerifier(_Verifier):
-    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
         self.calls += 1
+        if thorough:
+            self.hints.append(hint)
         return "Open notifications." if thorough else "Open the door"
 
 
@@ -243,8 +245,10 @@ def test_careful_listen_only_when_nothing_matched(grammar_engine) -> None:  # ty
     calls = verifier.calls
     run(Session(eng, recognizer=ScriptedRecognizer({25: "open notifications"}, final="open notifications")), speech())
     # The grammar matched, but the verifier's quick words name nothing and sound nothing like it:
-    # they overrule it, after a careful listen (which names the page).
+    # they overrule it, after a careful listen (which names the page), prompted with the
+    # grammar's page; with no page from the grammar, the careful listen has no hint.
     assert verifier.calls == calls + 2
+    assert verifier.hints == ["", "Show me the Notifications."]
 
 
 def test_the_grammar_does_not_overturn_the_verifier_until_more_is_said(grammar_engine) -> None:  # type: ignore[no-untyped-def]
@@ -572,7 +576,7 @@ def test_a_pause_listen_nobody_else_agrees_with_is_heard_again(grammar_engine) -
 class _ShortClipVerifier(_Verifier):
     """Whisper on a noise clip: 'Go back.'; on the whole request: 'Show me billing.'"""
 
-    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
         self.calls += 1
         return "Go back." if len(pcm) < 32 * 700 else "Show me billing."
 
@@ -712,3 +716,33 @@ def test_part_of_a_name_heard_at_a_pause_waits_for_the_end() -> None:
     assert [n.url for n in part] == ["/forgot.html"] and part[0].audio_ms == ended.audio_ms  # at the end
     whole, ended = navs("I can request a new password")
     assert [n.url for n in whole] == ["/forgot.html"] and whole[0].audio_ms < ended.audio_ms  # at the pause
+
+
+class _PromptedVerifier(_Verifier):
+    """Whisper that hears ``quick`` unprompted and ``careful`` when prompted with a page."""
+
+    def __init__(self, quick: str, careful: str) -> None:
+        super().__init__(quick)
+        self.careful = careful
+
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
+        said = super().transcribe(pcm, thorough, hint)
+        return self.careful if thorough and hint else said
+
+
+def test_a_careful_listen_prompted_with_the_grammars_page(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    def heard(quick: str, careful: str) -> tuple[list[str], _PromptedVerifier]:
+        verifier = _PromptedVerifier(quick, careful)
+        eng = dataclasses.replace(grammar_engine, verifier=verifier)
+        events = run(Session(eng, recognizer=ScriptedRecognizer({25: "show me billing"}, final="show me billing")),
+                     speech())
+        return [e.url for e in events if isinstance(e, Navigate)], verifier
+
+    # espeak-ng's "show me the calendar": "Show me Macalander" unprompted, itself when prompted
+    urls, verifier = heard("Show me Macbilling.", "Show me the billing.")
+    assert urls == ["/billing.html"] and "Show me the Billing." in verifier.hints
+    # whisper repeating its prompt over what it had heard as a wake word: no page
+    urls, _ = heard("Computer.", "Show me the Billing.")
+    assert urls == []

@@ -193,6 +193,9 @@ class Transcribe(Request):
     kind: ListenKind
     upto_ms: int
     pcm: bytes = field(repr=False)
+    hint: str = ""
+    """For a ``careful`` listen that checks the grammar's page: words that name it ("Show me the
+    Calendar."), which the verifier reads before listening (``Verifier.transcribe(hint=)``)."""
 
     @property
     def may_decline(self) -> bool:

@@ -20,9 +20,10 @@ class StreamingRecognizer(Protocol):
 
 class Verifier(Protocol):
     """A slower, more accurate transcription of a whole utterance (16 kHz mono PCM16).
-    ``thorough`` asks for the most accurate listen, whatever it costs."""
+    ``thorough`` asks for the most accurate listen, whatever it costs; ``hint``, words the
+    speech may be (the grammar's page), read before listening instead of the product's words."""
 
-    def transcribe(self, pcm: bytes, thorough: bool = False) -> str: ...
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str: ...
 
     def try_transcribe(self, pcm: bytes) -> str | None:
         """The quick listen, or None at once if the verifier is busy (for background listens)."""

@@ -43,14 +43,17 @@ class ScriptedRecognizer:
 
 class ScriptedVerifier:
     """A verifier for unit tests: ``text`` for every listen, or ``text(pcm, thorough)``.
-    Counts its runs in ``calls``."""
+    Counts its runs in ``calls``; keeps the hints it was given in ``hints``."""
 
     def __init__(self, text: str | Callable[[bytes, bool], str]) -> None:
         self.text = text
         self.calls = 0
+        self.hints: list[str] = []
 
-    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
         self.calls += 1
+        if hint:
+            self.hints.append(hint)
         return self.text(pcm, thorough) if callable(self.text) else self.text
 
     def try_transcribe(self, pcm: bytes) -> str | None:
@@ -77,6 +80,6 @@ def answer_requests(
         if isinstance(ev, Transcribe) and (background or not ev.may_decline):
             if verifier is None:
                 raise UsageError("a Transcribe request, and no verifier to answer it")
-            text = verifier.transcribe(ev.pcm, thorough=ev.kind == "careful")
+            text = verifier.transcribe(ev.pcm, thorough=ev.kind == "careful", hint=ev.hint)
             out += answer_requests(feed_transcript, feed_transcript(ev, text, now), verifier, now, background)
     return out

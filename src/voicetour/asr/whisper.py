@@ -83,12 +83,23 @@ class WhisperVerifier:
         any does, a background listen is declined, so that it cannot take the model first."""
         self._count = threading.Lock()
 
-    def transcribe(self, pcm: bytes, thorough: bool = False) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
+        """``hint``: read before listening instead of the product's words. A careful listen
+        prompted with the grammar's page ("Show me the Calendar.") heard espeak-ng's "show me the
+        calendar" as such where the product's prompt gave "Show me Macalander"; real people's
+        wake words and one-word clips it left as they were (0 of 40 named the grammar's page on
+        AdminLTE 3, docs/measuring.md)."""
         self._spent.ns = 0
         audio = _samples(pcm)
         if audio is None:
             return ""
-        return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE) or ""
+        start = self._prompted(hint) if hint else self._start
+        return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start) or ""
+
+    def _prompted(self, text: str) -> list[int]:
+        tok = self._whisper.hf_tokenizer
+        ids = tok.encode(" " + text.strip(), add_special_tokens=False).ids[:PROMPT_TOKENS]
+        return [int(tok.token_to_id("<|startofprev|>")), *ids, *self._start[-2:]]
 
     def native_ns(self) -> int:
         """CPU time CTranslate2's threads spent on the calling thread's last listen."""
@@ -112,9 +123,9 @@ class WhisperVerifier:
         never queue behind another session's decision (load shedding)."""
         self._spent.ns = 0  # a declined listen costs nothing of the model's
         audio = _samples(pcm)
-        return self._quick(audio, wait=False, beam=BEAM_SIZE) if audio is not None else ""
+        return self._quick(audio, wait=False, beam=BEAM_SIZE, start=self._start) if audio is not None else ""
 
-    def _quick(self, audio: np.ndarray, wait: bool, beam: int) -> str | None:
+    def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int]) -> str | None:
         import ctranslate2
 
         if not wait and (self._deciding or self._lock.locked()):
@@ -125,7 +136,7 @@ class WhisperVerifier:
         frames = min(3000, features.shape[-1] - features.shape[-1] % 2)
         batch = np.ascontiguousarray(features[None, :, :frames].astype(np.float32))
         # max_length counts the prompt too.
-        max_tokens = min(448, len(self._start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
+        max_tokens = min(448, len(start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
         if not wait:
             if self._deciding or not self._lock.acquire(blocking=False):
                 return None
@@ -140,7 +151,7 @@ class WhisperVerifier:
         try:  # one run at a time: what CTranslate2's threads spend meanwhile is this run's
             native0 = native_threads_ns()
             result = self._whisper.model.generate(
-                ctranslate2.StorageView.from_array(batch), [self._start], beam_size=beam,
+                ctranslate2.StorageView.from_array(batch), [start], beam_size=beam,
                 max_length=max_tokens, no_repeat_ngram_size=3, suppress_blank=True,
             )
             self._spent.ns = native_threads_ns() - native0

@@ -42,14 +42,16 @@ class Sounds:
                 out += (variants[0] if variants else letter_rules(w)).split()
         return out
 
-    def alike(self, a: str, b: str, start: bool = False) -> float:
+    def alike(self, a: str, b: str, start: bool = False, onset: bool = True) -> float:
         """How alike ``a`` and ``b`` sound, 0 (nothing alike, or no words to compare) to 1. With
         ``start``, how alike ``b`` sounds to the start of ``a`` (as many phones as ``b`` has):
-        words heard of the first part of the speech against words for more of it."""
+        words heard of the first part of the speech against words for more of it. Without
+        ``onset``, the first phones need not be alike (one transcript joined words the other
+        kept apart: "Macalander", "the calendar")."""
         pa, pb = self.phones(a), self.phones(b)
         if start:
             pa = pa[: len(pb)]
-        if not pa or not pb or _substitution(pa[0], pb[0]) >= 1.0:
+        if not pa or not pb or (onset and _substitution(pa[0], pb[0]) >= 1.0):
             return 0.0
         return 1.0 - distance(pa, pb) / max(len(pa), len(pb))
 

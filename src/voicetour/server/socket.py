@@ -67,7 +67,7 @@ def run_listen(engine: Engine, request: Transcribe) -> str | None:
     assert verifier is not None
     if request.may_decline:
         return verifier.try_transcribe(request.pcm)
-    return verifier.transcribe(request.pcm, thorough=request.kind == "careful")
+    return verifier.transcribe(request.pcm, thorough=request.kind == "careful", hint=request.hint)
 
 
 def costed_listen(engine: Engine, request: Transcribe) -> tuple[str | None, int]:

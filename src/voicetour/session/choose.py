@@ -8,9 +8,11 @@ is matched by the ranker's fuzzy step anyway);
 the grammar's page stands too when the verifier's words name nothing but sound like the grammar's
 (``intent/sound.py``: "show me the Air Page" for "show me the error page"; source ``alike``);
 when neither names anything, a ``careful`` choice (at a pause's CAREFUL step and at the end)
-asks for the verifier's slower, thorough listen; failing that, the verifier's words are the
-caption. ``listen(kind)`` gives the verifier's words, or None when they are not in yet (the caller
-has asked for them and will choose again when they are).
+asks for the verifier's slower, thorough listen, prompted with the grammar's page when it names
+one ("Show me the Calendar.": whisper's "Show me Macalander" became "Show me the calendar.",
+while real people's "Snowboy" stayed "Snowboy"); failing that, the verifier's words are the
+caption. ``listen(kind, hint)`` gives the verifier's words, or None when they are not in yet (the
+caller has asked for them and will choose again when they are).
 """
 
 from __future__ import annotations
@@ -25,12 +27,18 @@ from voicetour.session.policy import PolicyConfig, decide
 
 Choice = tuple[str, Source]
 
+HINTED_ALIKE = 0.35
+"""A careful listen prompted with the grammar's page counts only when it sounds at least this
+much like the quick listen's words (onsets aside): real requests 0.40-0.91 ("Show me that I'll
+come" / "Show me the icons."), whisper repeating its prompt over room noise or a wake word
+0.10-0.17."""
+
 
 def choose(
-    grammar_text: str, listen: Callable[[ListenKind], str | None], ranker: Ranker, policy: PolicyConfig,
+    grammar_text: str, listen: Callable[[ListenKind, str], str | None], ranker: Ranker, policy: PolicyConfig,
     careful: bool, sounds: Sounds,
 ) -> Choice | None:
-    heard = listen("quick")
+    heard = listen("quick", "")
     if heard is None:
         return None
     verdict, top = decide(ranker.rank(heard, fuzzy=True), policy)
@@ -48,9 +56,13 @@ def choose(
     if grammar_verdict == "accept" and sounds.alike(grammar_text, heard) >= policy.alike_score:
         return grammar_text, "alike"
     if careful:
-        careful_text = listen("careful")
+        hint = f"Show me the {grammar_top.target.label}." if grammar_verdict == "accept" and grammar_top else ""
+        careful_text = listen("careful", hint)
         if careful_text is None:
             return None
+        if hint and sounds.alike(heard, careful_text, onset=False) < HINTED_ALIKE:
+            careful_text = ""  # the prompt's words, not the speech's: whisper on room noise said
+            # "Show me the Team." when prompted with it, where it had heard "Go back."
         careful_verdict, _ = decide(ranker.rank(careful_text, fuzzy=True), policy)
         if careful_verdict == "accept" or control_of(careful_text) is not None:
             return careful_text, "verifier"

@@ -189,8 +189,9 @@ class Session(TurnDecisions):
             return []
         return work()
 
-    def _listen(self, kind: ListenKind) -> str | None:
-        """The verifier's words for all the speech so far: known, or asked for (None)."""
+    def _listen(self, kind: ListenKind, hint: str = "") -> str | None:
+        """The verifier's words for all the speech so far: known, or asked for (None); ``hint``
+        goes with the request (``Transcribe.hint``)."""
         turn = self.current
         assert turn is not None
         if kind in turn.words:
@@ -198,7 +199,8 @@ class Session(TurnDecisions):
         early = turn.words.get("pause")
         if kind == "quick" and early is not None and self._trusted_early(early):
             return early
-        request = Transcribe(self.turn, self.audio_ms, kind, self.audio_ms, turn.speech(self.config.listen.tail_ms))
+        pcm = turn.speech(self.config.listen.tail_ms)
+        request = Transcribe(self.turn, self.audio_ms, kind, self.audio_ms, pcm, hint)
         self._blocked = (request, self._redo)
         self._out.append(request)
         return None

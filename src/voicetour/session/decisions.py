@@ -32,7 +32,7 @@ class TurnDecisions:
     _t: Callable[[], int]
     _span: Callable[..., None]
     _choose: Callable[[str, bool], Choice | None]
-    _listen: Callable[[ListenKind], str | None]
+    _listen: Callable[[ListenKind, str], str | None]
 
     config: SessionConfig
 
