@@ -56,7 +56,7 @@ def choose(
     if grammar_verdict == "accept" and sounds.alike(grammar_text, heard) >= policy.alike_score:
         return grammar_text, "alike"
     if careful:
-        hint = f"Show me the {grammar_top.target.label}." if grammar_verdict == "accept" and grammar_top else ""
+        hint = f"Show me the {grammar_top.target.title}." if grammar_verdict == "accept" and grammar_top else ""
         careful_text = listen("careful", hint)
         if careful_text is None:
             return None
