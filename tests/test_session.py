@@ -746,3 +746,24 @@ def test_a_careful_listen_prompted_with_the_grammars_page(grammar_engine) -> Non
     # whisper repeating its prompt over what it had heard as a wake word: no page
     urls, _ = heard("Computer.", "Show me the Billing.")
     assert urls == []
+
+
+def test_early_unlike_holds_the_grammars_strong_words_against_other_words_heard(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """``PolicyConfig.early_unlike`` (off by default): real coffee orders, whisper's "I'd like a
+    single shot" against the grammar's "... filter coffee"."""
+    import dataclasses
+
+    from voicetour.session.policy import PolicyConfig
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Show me the..."))
+    last_voiced = _last_voiced_ms(grammar_engine)
+
+    def early(answers: list[str | None], unlike: bool) -> list[Navigate]:
+        config = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0, early_unlike=unlike))
+        s = Session(eng, recognizer=ScriptedRecognizer({22: "how do i export a report"},
+                                                       final="how do i export a report"), config=config)
+        return [e for e in _answering(s, speech(), answers) if isinstance(e, Navigate) and e.audio_ms < last_voiced]
+
+    assert [n.url for n in early(["I'd like a single shot"] * 10, unlike=False)] == ["/reports.html"]
+    assert early(["I'd like a single shot"] * 10, unlike=True) == []
+    assert [n.url for n in early(["How do I export a rep"] * 10, unlike=True)] == ["/reports.html"]  # alike

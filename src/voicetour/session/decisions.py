@@ -90,7 +90,7 @@ class TurnDecisions:
             return []
         if turn.heard_url is None and self._needs_both(turn):
             return []  # the verifier has not named this page yet
-        if turn.heard_other and self._unlike(turn):
+        if policy.early_unlike and turn.heard_other and self._unlike(turn):
             return []  # the verifier's last words name nothing and sound nothing like the grammar's:
             # real coffee orders, "I'd like a single shot" where the grammar had "i'd like to an filter coffee"
         if not settled and self.engine.ranker.continues(turn.partial, top.target):
