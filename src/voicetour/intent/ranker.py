@@ -46,6 +46,11 @@ the pagination page). Not a page named whole: on a menu site "I want a medium mo
 milk and sweetener" is the Mocha page (real coffee orders: 88% right, and 48% while such pages
 were guesses too)."""
 
+PART_CROWD = 2
+"""...of which two make "among words the product does not know" for a name said in part: whisper's
+"Have you I invited to me?" for "how do I invite a teammate" (one unknown word) stays a "did you
+mean"."""
+
 ELEMENT_TIE_BREAK = 1.001  # an element that explains the words as well as its page wins: we can point at it
 OTHER_PAGE_ELEMENT = 0.9
 """A control's label that matches no better than another page's own name loses to that page: "show
@@ -191,8 +196,9 @@ class Ranker:
             if score > 0:
                 if guessed:
                     score *= FUZZY_PENALTY
-                if len(said) == 1 and strangers and (not whole or target.is_element and (
-                        len(strangers) >= CROWD or all(len(p) == 1 for p in phrases))):
+                crowded = len(strangers) >= CROWD or all(len(p) == 1 for p in phrases)
+                if len(said) == 1 and strangers and (
+                        (not whole and len(strangers) >= PART_CROWD) or (target.is_element and crowded)):
                     score *= ALONE
                 if target.is_element:
                     score = min(1.0, score * ELEMENT_TIE_BREAK)

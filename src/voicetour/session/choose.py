@@ -9,7 +9,7 @@ the grammar's page stands too when the verifier's words name nothing but sound l
 (``intent/sound.py``: "show me the Air Page" for "show me the error page"; source ``alike``);
 when neither names anything, a ``careful`` choice (at a pause's CAREFUL step and at the end)
 asks for the verifier's slower, thorough listen, prompted with the grammar's page when it names
-one ("Show me the Calendar.": whisper's "Show me Macalander" became "Show me the calendar.",
+one (a page, not a control) ("Show me the Calendar.": whisper's "Show me Macalander" became "Show me the calendar.",
 while real people's "Snowboy" stayed "Snowboy"); failing that, the verifier's words are the
 caption. ``listen(kind, hint)`` gives the verifier's words, or None when they are not in yet (the
 caller has asked for them and will choose again when they are).
@@ -56,7 +56,10 @@ def choose(
     if grammar_verdict == "accept" and sounds.alike(grammar_text, heard) >= policy.alike_score:
         return grammar_text, "alike"
     if careful:
-        hint = f"Show me the {grammar_top.target.title}." if grammar_verdict == "accept" and grammar_top else ""
+        page = grammar_top.target if grammar_verdict == "accept" and grammar_top else None
+        # a page, not a control: primed with "Show me the Team." for "how do I invite a teammate",
+        # whisper heard "Have you I invited to me?" and the early page was taken back
+        hint = f"Show me the {page.title}." if page is not None and not page.is_element else ""
         careful_text = listen("careful", hint)
         if careful_text is None:
             return None
