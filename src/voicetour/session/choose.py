@@ -9,10 +9,10 @@ the grammar's page stands too when the verifier's words name nothing but sound l
 (``intent/sound.py``: "show me the Air Page" for "show me the error page"; source ``alike``);
 when neither names anything, a ``careful`` choice (at a pause's CAREFUL step and at the end)
 asks for the verifier's slower, thorough listen, prompted with the grammar's page when it names
-one (a page, not a control) ("Show me the Calendar.": whisper's "Show me Macalander" became "Show me the calendar.",
-while real people's "Snowboy" stayed "Snowboy"); failing that, the verifier's words are the
-caption. ``listen(kind, hint)`` gives the verifier's words, or None when they are not in yet (the
-caller has asked for them and will choose again when they are).
+one, a page and not a control ("Show me the Calendar.": whisper's "Show me Macalander" became
+"Show me the calendar.", while real people's "Snowboy" stayed "Snowboy"); failing that, the
+verifier's words are the caption. ``listen(kind, hint)`` gives the verifier's words, or None
+when they are not in yet (the caller has asked for them and will choose again when they are).
 """
 
 from __future__ import annotations
