@@ -150,7 +150,48 @@ ADMINLTE = (  # AdminLTE 3: written after the other three were tuned, to check t
     Phrase("open the collapsed sidebar", "request", "/pages/layout/collapsed-sidebar.html"),
     *NOT_REQUESTS,
 )
-APPS = {"sb-admin-2": SB_ADMIN_2, "sneat": SNEAT, "gentelella": GENTELELLA, "adminlte": ADMINLTE}
+U = "/pages/ui/"
+ADMINBSB = (  # AdminBSB Material Design (60 pages): written before anything was changed for it, a second unseen product
+    Phrase("show me the dashboard", "request", "/index.html"),
+    Phrase("take me home", "request", "/index.html"),
+    Phrase("show me the typography", "request", "/pages/typography.html"),
+    Phrase("open the helper classes", "request", "/pages/helper-classes.html"),
+    Phrase("show me the colored cards", "request", "/pages/widgets/cards/colored.html"),
+    Phrase("show me info box number three", "request", "/pages/widgets/infobox/infobox-3.html"),
+    Phrase("show me the alerts", "request", U + "alerts.html"),
+    Phrase("open the animations page", "request", U + "animations.html"),
+    Phrase("where are the badges", "request", U + "badges.html"),
+    Phrase("show me the buttons", "request", U + "buttons.html"),
+    Phrase("show me the colors", "request", U + "colors.html"),
+    Phrase("open the dialogs", "request", U + "dialogs.html"),
+    Phrase("I need the icons", "request", U + "icons.html"),
+    Phrase("show me the list group", "request", U + "list-group.html"),
+    Phrase("open the modals", "request", U + "modals.html"),
+    Phrase("show me the notifications", "request", U + "notifications.html"),
+    Phrase("where is the pagination", "request", U + "pagination.html"),
+    Phrase("show me the progress bars", "request", U + "progressbars.html"),
+    Phrase("open the range sliders", "request", U + "range-sliders.html"),
+    Phrase("show me tooltips and popovers", "request", U + "tooltips-popovers.html"),
+    Phrase("show me the tabs", "request", U + "tabs.html"),
+    Phrase("where are the thumbnails", "request", U + "thumbnails.html"),
+    Phrase("show me the breadcrumbs", "request", U + "breadcrumbs.html"),
+    Phrase("open the form wizard", "request", "/pages/forms/form-wizard.html"),
+    Phrase("how do I validate a form", "task", "/pages/forms/form-validation.html"),
+    Phrase("show me the text editors", "request", "/pages/forms/editors.html"),
+    Phrase("show me the basic form elements", "request", "/pages/forms/basic-form-elements.html"),
+    Phrase("open the advanced form elements", "request", "/pages/forms/advanced-form-elements.html"),
+    Phrase("show me the data tables", "request", "/pages/tables/jquery-datatable.html"),
+    Phrase("where is the editable table", "request", "/pages/tables/editable-table.html"),
+    Phrase("show me the normal tables", "request", "/pages/tables/normal-tables.html"),
+    Phrase("open the image gallery", "request", "/pages/medias/image-gallery.html"),
+    Phrase("show me the carousel", "request", "/pages/medias/carousel.html"),
+    Phrase("show me the morris charts", "request", "/pages/charts/morris.html"),
+    Phrase("open the sparkline charts", "request", "/pages/charts/sparkline.html"),
+    Phrase("take me to the sign in page", "request", "/pages/examples/sign-in.html"),
+    Phrase("show me my profile", "request", "/pages/examples/profile.html"),
+    *NOT_REQUESTS,
+)
+APPS = {"sb-admin-2": SB_ADMIN_2, "sneat": SNEAT, "gentelella": GENTELELLA, "adminlte": ADMINLTE, "adminbsb": ADMINBSB}
 
 if __name__ == "__main__":
     import sys

@@ -257,3 +257,21 @@ def test_order_numbers_and_badges_do_not_name_a_page() -> None:
     by_url = {p.url: p for p in parse_site(build_site(result)).pages}
     assert by_url["/invoice"].title == "Invoice" and not by_url["/invoice"].aliases
     assert by_url["/modals"].title == "Modals & Alerts" and not by_url["/modals"].aliases
+
+
+def test_icon_font_ligatures_are_not_names() -> None:
+    """AdminBSB (Material icons): the navigation's "<i class="material-icons">home</i> Home" read
+    "home Home", and "swap_calls User Interface (UI)" named every UI page. An icon-only button
+    keeps its aria-label."""
+    nav = ('<nav><a href="/"><i class="material-icons">home</i><span>Home</span></a>'
+           '<a href="/typography"><i class="material-icons">text_fields</i><span>Typography</span></a></nav>'
+           '<button aria-label="Search"><span class="material-symbols-outlined">search</span></button>')
+    result = CrawlResult(start="http://x/", origin="http://x")
+    for path, h2 in (("/", "Dashboard"), ("/typography", "Typography")):
+        result.pages.append(extract("http://x" + path, f"<title>AdminBSB</title>{nav}<h2 id='top'>{h2}</h2>"))
+    site = parse_site(build_site(result))
+    by_url = {p.url: p for p in site.pages}
+    assert by_url["/typography"].title == "Typography"
+    assert "home Home" not in by_url["/"].aliases and "Home" in (by_url["/"].title, *by_url["/"].aliases)
+    labels = {e.label for p in site.pages for e in p.elements}
+    assert "Search" in labels and not any("search" in label for label in labels)

@@ -177,3 +177,34 @@ def test_coffee_orders_on_a_menu_site() -> None:
     assert r.rank("Can I get a brewed coffee")[0].target.id == "drip-coffee"
     # "ice mocha" is Iced mocha, named whole: it outranks a drink named in part by a rarer word
     assert r.rank("Brew a medium roast ice mocha with sugar")[0].target.id == "iced-mocha"
+
+
+def test_words_a_product_writes_its_own_way() -> None:
+    """AdminBSB (61 pages): "Sign In" and "Sign Up" are two pages, though "in" and "up" carry
+    nothing alone; "data tables" is the "Jquery Datatables" page, though "data" is a word of the
+    product too; "validate" is "Form Validation"; a number does not make the grammar's words
+    strong ("show me our blue 10": the "BLUE 10+" badge)."""
+    site = parse_site({"name": "Admin", "base_url": "http://127.0.0.1:8123", "pages": [
+        {"id": "sign-in", "url": "/sign-in.html", "title": "Sign In"},
+        {"id": "sign-up", "url": "/sign-up.html", "title": "Sign Up"},
+        {"id": "datatables", "url": "/datatable.html", "title": "Jquery Datatables"},
+        {"id": "collapse", "url": "/collapse.html", "title": "Collapse",
+         "elements": [{"id": "data", "label": "Button with data target", "selector": "#data"}]},
+        {"id": "examples", "url": "/form-examples.html", "title": "Form Examples"},
+        {"id": "validation", "url": "/form-validation.html", "title": "Form Validation"},
+        {"id": "badges", "url": "/badges.html", "title": "Badges",
+         "elements": [{"id": "blue", "label": "BLUE 10+", "selector": "#blue"}]},
+    ]})
+    r = Ranker(targets_of(site))
+    assert [x.target.id for x in r.rank("take me to the sign in page")] == ["sign-in"]
+    assert [x.target.id for x in r.rank("where do I sign up")] == ["sign-up"]
+    assert r.rank("how do I log in")[0].target.id == "sign-in"  # naming.py: "sign in" is also "login"
+    assert r.rank("show me the data tables")[0].target.id == "datatables"
+    assert r.rank("how do I validate a form")[0].target.id == "validation"
+    blue = next(t for t in r.targets if t.id == "badges#blue")
+    assert r.words_named("show me our blue 10", blue) == 1
+    info = parse_site({"name": "Admin", "base_url": "http://127.0.0.1:8123", "pages": [
+        {"id": f"infobox-{n}", "url": f"/infobox-{n}.html", "title": f"Infobox-{n}"} for n in (1, 2, 3)]})
+    r = Ranker(targets_of(info))
+    assert r.rank("show me infobox two")[0].target.id == "infobox-2"
+    assert r.words_named("show me infobox two", r.rank("show me infobox two")[0].target) == 1

@@ -400,6 +400,22 @@ def test_background_listens_name_the_page_before_the_speaker_stops(grammar_engin
     assert len(asks) >= 2 and min(b.upto_ms - a.upto_ms for a, b in zip(asks, asks[1:], strict=False)) >= 14 * 20
 
 
+def test_a_control_named_by_one_word_in_the_background_waits_for_the_pause(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """Whisper heard the start of "show me the icons" as "Show me the right" twice: the Right
+    button of another page (AdminLTE 3). A page named so is shown while speaking (the test
+    above); a control named by one word, with the grammar naming something else, waits."""
+    import dataclasses
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Show me the security"))
+    s = Session(eng, recognizer=ScriptedRecognizer({}, final="show me new"), config=EAGER)
+    events = _answering(s, speech(), ["Show me the", "Show me the security", "Show me the security"])
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    navs = [e for e in events if isinstance(e, Navigate)]
+    assert any(isinstance(e, Prerender) and e.urls[0] == "/settings.html" for e in events)
+    assert navs and all(n.audio_ms > ended.last_voiced_ms for n in navs)
+    assert navs[-1].url == "/settings.html"
+
+
 def test_background_answers_that_are_declined_or_stale_change_nothing(grammar_engine) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
@@ -767,3 +783,31 @@ def test_early_unlike_holds_the_grammars_strong_words_against_other_words_heard(
     assert [n.url for n in early(["I'd like a single shot"] * 10, unlike=False)] == ["/reports.html"]
     assert early(["I'd like a single shot"] * 10, unlike=True) == []
     assert [n.url for n in early(["How do I export a rep"] * 10, unlike=True)] == ["/reports.html"]  # alike
+
+
+def test_the_start_of_another_pages_name_waits_for_a_longer_pause() -> None:
+    """'Show me the Basic', heard in a pause of 60 ms inside "show me the basic form elements"
+    (piper, AdminBSB), showed the Basic cards page: such a page waits for ``ahead_ms`` of silence
+    (still before the end); a name that begins no other is gone to at the first pause."""
+    import dataclasses
+
+    from voicetour.session.engine import Engine
+    from voicetour.site.model import parse_site
+
+    site = parse_site({"version": 1, "name": "Admin", "pages": [
+        {"id": "basic", "url": "/basic.html", "title": "Basic"},
+        {"id": "elements", "url": "/elements.html", "title": "Basic form elements"},
+        {"id": "carousel", "url": "/carousel.html", "title": "Carousel"},
+    ]})
+    engine = Engine.for_site(site, verify=False)
+
+    def first_nav(verifier_words: str) -> tuple[Navigate, SpeechEnded]:
+        eng = dataclasses.replace(engine, verifier=_Verifier(verifier_words))
+        events = run(Session(eng, recognizer=ScriptedRecognizer({}, final="")), speech())
+        return next(e for e in events if isinstance(e, Navigate)), next(e for e in events if isinstance(e, SpeechEnded))
+
+    ahead = PolicyConfig().ahead_ms
+    nav, ended = first_nav("Show me the Basic")
+    assert nav.url == "/basic.html" and ended.last_voiced_ms + ahead <= nav.audio_ms < ended.audio_ms
+    nav, ended = first_nav("Show me the carousel")
+    assert nav.url == "/carousel.html" and nav.audio_ms < ended.last_voiced_ms + ahead

@@ -99,3 +99,19 @@ def test_a_decision_waiting_for_whisper_comes_before_a_background_listen(engine)
     waiter.join(timeout=30)
     assert heard and "billing" in heard[0].lower()
     assert verifier.try_transcribe(pcm) is not None  # free again: background listens go on
+
+
+def test_the_product_words_prompt_keeps_whole_names() -> None:
+    """Cut mid-name ("... Register v2, For"), the prompt of AdminLTE 3's 67 titles made whisper
+    hear "the" for "I have a question, show me the FAQ"."""
+    from voicetour.asr.whisper import PROMPT_TOKENS, _whole_names
+
+    def tokens(text: str) -> int:
+        return len(text.split())  # one token a word, for the test
+
+    names = [f"Page {n}" for n in range(PROMPT_TOKENS)]
+    prompt = _whole_names(", ".join(names) + ".", tokens)
+    assert prompt.endswith(".") and tokens(prompt) <= PROMPT_TOKENS
+    kept = prompt.rstrip(".").split(", ")
+    assert kept == names[: len(kept)] and tokens(", ".join(names[: len(kept) + 1]) + ".") > PROMPT_TOKENS
+    assert _whole_names("Stop. Billing, Team.", tokens) == "Stop. Billing, Team."

@@ -327,7 +327,8 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("crawl", help="crawl a product (same origin) and write its site file")
     c.add_argument("url", help="where to start, e.g. http://127.0.0.1:8123/")
     c.add_argument("--out", required=True, help="site.json to write")
-    c.add_argument("--max-pages", type=int, default=50)
+    c.add_argument("--max-pages", type=int, default=200,
+                   help="stop after this many pages (default 200: AdminLTE 3 has 67, AdminBSB 61)")
     c.add_argument("--max-depth", type=int, default=5)
     c.add_argument("--time-limit", type=float, default=120.0, help="seconds for the whole crawl")
     c.add_argument("--timeout", type=float, default=10.0, help="seconds for one page")

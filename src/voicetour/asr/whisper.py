@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -41,10 +42,28 @@ PROMPT_TOKENS = 200
 """The start of the product's words (``session.engine.prompt_for``: control words, page titles,
 then element labels) that the verifier reads before every listen. Each token costs about 0.3 ms
 of every listen here. It kept the end until 2026-11-28, which on a 46-page product (534 tokens)
-was element labels only, no page title."""
+was element labels only, no page title. Whole names only (``_whole_names``)."""
 TOKENS_PER_SECOND = 4
 BEAM_SIZE = 1
 THOROUGH_BEAM_SIZE = 3
+
+
+def _whole_names(prompt: str, tokens: Callable[[str], int]) -> str:
+    """As many of the prompt's comma-separated names as fit in ``PROMPT_TOKENS``, ending with a
+    period. Cut mid-name ("... Register v2, For"), AdminLTE 3's 67 titles made whisper hear
+    "the" for "I have a question, show me the FAQ" and "Project" for "how do I add a project"."""
+    text = prompt.strip()
+    if tokens(text) <= PROMPT_TOKENS:
+        return text
+    names = text.rstrip(".").split(", ")
+    low, high = 1, len(names)  # the most names that fit: binary search (fewer encodes)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if tokens(", ".join(names[:mid]) + ".") <= PROMPT_TOKENS:
+            low = mid
+        else:
+            high = mid - 1
+    return ", ".join(names[:low]) + "."
 
 
 def bundled_model_dir() -> str:
@@ -71,9 +90,9 @@ class WhisperVerifier:
         self._eot = int(tok.token_to_id("<|endoftext|>"))
         start = [int(tok.token_to_id("<|startoftranscript|>")), int(tok.token_to_id("<|notimestamps|>"))]
         if prompt:
+            prompt = _whole_names(prompt, lambda text: len(tok.encode(" " + text, add_special_tokens=False).ids))
             prev = int(tok.token_to_id("<|startofprev|>"))
-            ids = tok.encode(" " + prompt.strip(), add_special_tokens=False).ids
-            start = [prev, *ids[:PROMPT_TOKENS], *start]
+            start = [prev, *tok.encode(" " + prompt, add_special_tokens=False).ids, *start]
         self._start = start
         self._prompt = prompt
         self._lock = threading.Lock()

@@ -20,8 +20,9 @@ from voicetour.intent.text import words
 
 TITLE_SEPARATORS = re.compile(r"\s+[|·\-–—:]\s+")
 MAX_ALIAS_WORDS = 5
-DECORATION = re.compile(r"(?:\s+(?:\d+\+?|new|hot|pro|beta|free|soon))+$", re.IGNORECASE)
-"""Badges and counters that navigation labels carry ("Chat 3", "Widgets 5", "Theme New")."""
+DECORATION = re.compile(r"(?:\s+(?:\d{1,2}\+?|new|hot|pro|beta|free|soon))+$", re.IGNORECASE)
+"""Badges and counters that navigation labels carry ("Chat 3", "Widgets 5", "Theme New"); not a
+code ("Error 404", "Error 500": AdminLTE 3, both "Error" without it)."""
 WORDLIKE = re.compile(r"[^\W\d_]{2}")
 """A label people could say: it has a word of two letters or more."""
 SAYABLE = re.compile(r"(?<![\w])[^\W\d_]{2,}(?![\w])")
@@ -77,15 +78,22 @@ def _grouped(group: str, text: str) -> str:
     return " ".join([group, *rest])  # "Account Settings" + "Account": the group's own words
 
 
+def _branded(name: str, shared: set[str]) -> bool:
+    """Whether ``name`` is shared by many pages, or has a part that is ("ADMINBSB - MATERIAL
+    DESIGN", the logo's link to the home page on every page, when "Material Design" ends every
+    <title>): the product's name, not a page's."""
+    return name.lower() in shared or any(part.lower() in shared for part in TITLE_SEPARATORS.split(name))
+
+
 def _names_of(page: PageInfo, names: dict[str, Counter[str]], grouped: dict[str, Counter[str]], shared: set[str],
               origin: str) -> list[str]:
     """What the product calls a page, its name first: the link texts that point to it (most used
-    first), the same within their navigation submenu, its h1, the parts of its <title>; its path
-    when nothing names it."""
+    first), the same within their navigation submenu, its h1, the parts of its <title>, its first
+    h2 when it has no h1; its path when nothing names it."""
     own = [t for t in TITLE_SEPARATORS.split(page.title) if t and t.lower() not in shared]
-    candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if t.lower() not in shared]
-    candidates += [t for t, _ in grouped.get(page.url, Counter()).most_common() if t.lower() not in shared]
-    found = [n for n in dict.fromkeys(candidates + [_undecorated(page.h1)] + own) if n]
+    candidates = [t for t, _ in names.get(page.url, Counter()).most_common() if not _branded(t, shared)]
+    candidates += [t for t, _ in grouped.get(page.url, Counter()).most_common() if not _branded(t, shared)]
+    found = [n for n in dict.fromkeys(candidates + [_undecorated(page.h1)] + own + [page.h2]) if n]
     return found or [_relative(page.url, origin)]
 
 

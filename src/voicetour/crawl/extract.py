@@ -17,6 +17,11 @@ from voicetour.intent.text import words
 
 MAX_LABEL_CHARS = 80
 NAV_TAGS = ("nav", "header", "aside")
+ICONS = ('[class*="material-icons"], [class*="material-symbols"], i[aria-hidden="true"], '
+         'span[aria-hidden="true"], svg[aria-hidden="true"]')
+"""Icons drawn from a font's ligatures write their name as text (``<i class="material-icons">
+home</i>``): AdminBSB's navigation read "home Home", "swap_calls User Interface (UI)",
+"text_fields Typography", and its pages were named so. Not words anyone sees or says."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,9 @@ class PageInfo:
     url: str
     title: str = ""
     h1: str = ""
+    h2: str = ""
+    """Without an h1, the first h2 (AdminBSB heads its pages with ``<div class="block-header">
+    <h2>DASHBOARD</h2></div>``; the invoice it prints with "AdminLTE, Inc.")."""
     sentences: list[str] = field(default_factory=list)
     """What the page says about itself, in order: its meta description's sentences, then the first
     sentence of its first paragraphs. The site file takes the first that says something
@@ -137,6 +145,16 @@ def _inside(node: LexborNode, tags: tuple[str, ...], roles: tuple[str, ...] = ()
     return False
 
 
+def _h2_of(tree: LexborHTMLParser) -> str:
+    """A page without an h1: its first h2 outside the navigation and dialogs, upper case no more."""
+    if tree.css_first("h1") is not None:
+        return ""
+    for h2 in tree.css("h2"):
+        if not _inside(h2, (*NAV_TAGS, "footer", "dialog"), ("dialog", "navigation")) and (text := text_of(h2)):
+            return text.title() if text.isupper() else text
+    return ""
+
+
 def _is_action(label: str) -> bool:
     ws = words(label)
     return bool(ws) and ws[0] in ACTION_VERBS
@@ -205,8 +223,12 @@ def _fields(form: LexborNode, tree: LexborHTMLParser) -> tuple[Field, ...]:
 
 def extract(url: str, html: str) -> PageInfo:
     tree = LexborHTMLParser(html)
+    for icon in tree.css(ICONS):
+        icon.decompose()
+    for subtitle in tree.css("h1 small, h2 small, h3 small"):
+        subtitle.decompose()  # "FLOT CHART <small>Taken from www.flotcharts.org</small>" (AdminBSB)
     info = PageInfo(url=url, title=text_of(tree.css_first("title")), h1=text_of(tree.css_first("h1")),
-                    sentences=_sentences(tree))
+                    h2=_h2_of(tree), sentences=_sentences(tree))
     for a in tree.css("a[href]"):
         text = label_of(a)
         if text:

@@ -69,7 +69,9 @@ class CrawlResult:
 
 @dataclass(frozen=True)
 class Limits:
-    max_pages: int = 50
+    max_pages: int = 200
+    """50 cut AdminLTE 3 at 50 of its 67 pages and AdminBSB at 50 of 61 (its sign-in and profile
+    pages among those left out)."""
     max_depth: int = 5
     seconds: float = 120.0
     timeout: float = 10.0

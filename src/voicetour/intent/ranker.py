@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from voicetour.intent.naming import Target
-from voicetour.intent.text import CARRIERS, COMMON_WORDS, content_stems, stem, words
+from voicetour.intent.naming import NUMBER_WORDS, ORDINALS, Target
+from voicetour.intent.text import CARRIERS, COMMON_WORDS, compounds, content_stems, stem, words
 
 FUZZY_RATIO = 0.8
 FUZZY_PENALTY = 0.85
@@ -50,6 +50,11 @@ PART_CROWD = 2
 """...of which two make "among words the product does not know" for a name said in part: whisper's
 "Have you I invited to me?" for "how do I invite a teammate" (one unknown word) stays a "did you
 mean"."""
+
+NUMBER_STEMS = frozenset(stem(w) for w in (*NUMBER_WORDS, *ORDINALS) if w)
+
+JOIN_KNOWN = 4
+"""Two words the product knows apart are joined when each has this many letters or more."""
 
 ELEMENT_TIE_BREAK = 1.001  # an element that explains the words as well as its page wins: we can point at it
 OTHER_PAGE_ELEMENT = 0.9
@@ -109,10 +114,12 @@ class Ranker:
         return best
 
     def _joined(self, said: list[str]) -> list[str]:
-        """Two words said apart that the product writes as one ("nav bar" -> "navbar")."""
+        """Two words said apart that the product writes as one ("nav bar" -> "navbar"; "data
+        tables" -> "Datatables", though "data" is a word of the product too)."""
         out: list[str] = []
-        for word in said:
-            if out and stem(out[-1]) not in self.weight and stem(out[-1] + word) in self.weight:
+        for word in compounds(said):
+            if out and stem(out[-1] + word) in self.weight and (
+                    stem(out[-1]) not in self.weight or min(len(out[-1]), len(word)) >= JOIN_KNOWN):
                 out[-1] += word
             else:
                 out.append(word)
@@ -129,9 +136,12 @@ class Ranker:
     def words_named(self, text: str, target: Target) -> int:
         """How many of the product's words in ``text`` one name of ``target`` holds, every known
         word said belonging to it (0 otherwise): "how do I export a report" names the export
-        control in 2 words, "show me the create" the register page in 1."""
+        control in 2 words, "show me the create" the register page in 1. A number is not counted:
+        the grammar makes numbers of noise ("show me our blue 10": the "BLUE 10+" badge, AdminBSB)
+        and hears one number for another ("show me infobox two" before "... three")."""
         said = self._known(text)
-        return len(said) if any(said <= phrase for phrase in self._phrases_of[target.id]) else 0
+        named = any(said <= phrase for phrase in self._phrases_of[target.id])
+        return sum(1 for w in said if not w.isdigit() and w not in NUMBER_STEMS) if named else 0
 
     def says_whole(self, text: str, target: Target) -> bool:
         """Whether ``text`` says one of ``target``'s names whole ("request new password", not

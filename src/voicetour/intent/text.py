@@ -55,8 +55,8 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A deliberately small stemmer: plural and -ing/-ed/-e endings, so invite/invites/inviting
-    and bill/billing meet. Predictable beats clever here: both sides use the same function."""
+    """A deliberately small stemmer: plural and -ing/-ed/-e/-ion endings, so invite/invites/inviting,
+    bill/billing and validate/validation meet. Predictable beats clever here: both sides use the same function."""
     w = word.lower()
     if w.endswith("'s"):
         w = w[:-2]
@@ -66,7 +66,9 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
-    if len(w) > 5 and w.endswith("ing"):
+    if len(w) > 7 and w.endswith("ation"):
+        w = w[:-3]  # "validation" meets "validate" (AdminBSB's Form Validation: "how do I validate a form")
+    elif len(w) > 5 and w.endswith("ing"):
         w = w[:-3]
     elif len(w) > 3 and w.endswith("ed") and w[-3] in "cgsvz" and not w.endswith("eed"):
         w = w[:-1]  # "iced" is "ice" ("ice mocha", real coffee orders), "priced" "price"
@@ -77,9 +79,25 @@ def stem(word: str) -> str:
     return w
 
 
+PHRASAL = frozenset("sign log check set drop pop opt back lock roll zoom".split())
+PARTICLES = frozenset("in up out on off down".split())
+
+
+def compounds(said: list[str]) -> list[str]:
+    """A verb and its particle as one word: "sign in" and "sign up" are two pages (AdminBSB), and
+    "in" and "up" carry nothing alone; "log in" meets "login", "drop down" "dropdown"."""
+    out: list[str] = []
+    for word in said:
+        if out and out[-1] in PHRASAL and word in PARTICLES:
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
 def content_stems(text: str) -> list[str]:
     """The stems of the words that can name a target (carrier words removed)."""
-    return [stem(w) for w in words(text) if w not in CARRIERS]
+    return [stem(w) for w in compounds(words(text)) if w not in CARRIERS]
 
 
 def control_of(text: str) -> str | None:

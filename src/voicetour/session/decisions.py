@@ -93,7 +93,7 @@ class TurnDecisions:
         if policy.early_unlike and turn.heard_other and self._unlike(turn):
             return []  # the verifier's last words name nothing and sound nothing like the grammar's:
             # real coffee orders, "I'd like a single shot" where the grammar had "i'd like to an filter coffee"
-        if not settled and self.engine.ranker.continues(turn.partial, top.target):
+        if self._may_go_on(turn.partial, top.target):
             return []  # "open the form" may yet be "open the form wizard": wait for a pause
         if self._heard_otherwise(turn):  # last: it ranks the verifier's words, and this runs every frame
             return []  # the verifier heard all the speech and not this page
@@ -226,6 +226,8 @@ class TurnDecisions:
         named = self._named(text)
         if source == "grammar" or named is None:
             return []
+        if self._may_go_on(text, named):
+            return None  # the start of another page's name: wait for a longer pause, or more words
         if not self._whole(text, named, turn):
             return []  # part of a name, at a pause the person may speak on from ("I have a question,"
             # heard "I can request": the Request new password control): the end decides
@@ -277,7 +279,8 @@ class TurnDecisions:
         named = self._named(text)
         self._span("rank", t0, text)
         url = named.url if named is not None and control_of(text) is None else None
-        agreed = url is not None and (url == turn.top_url or url == turn.heard_url and self._whole(text, named, turn))
+        agreed = url is not None and (url == turn.top_url or url == turn.heard_url and self._whole(text, named, turn)
+                                      and not self._lone_control(text, named))
         turn.heard_url, turn.heard_text = url, text
         turn.heard_other = turn.heard_other + 1 if url is None and content_stems(text) else 0
         events = self._prerender((url, *turn.prerendered)) if url is not None else []
@@ -291,9 +294,18 @@ class TurnDecisions:
         assert target is not None
         return target.url == turn.top_url or self.engine.ranker.says_whole(text, target)
 
+    def _lone_control(self, text: str, target: Target | None) -> bool:
+        """Whether ``text`` names a control by fewer than ``strong_words`` words: heard twice
+        while the person speaks, and the grammar naming something else, it waits for a pause
+        (whisper heard the start of "show me the icons" as "Show me the right" twice, the Right
+        button of the Buttons page: AdminLTE 3, espeak-ng)."""
+        assert target is not None
+        return target.is_element and self.engine.ranker.words_named(text, target) < self.config.policy.strong_words
+
     def _may_go_on(self, text: str, target: Target) -> bool:
-        """Whether the person is still speaking and their words so far begin another page's name."""
-        return self.endpointer.silence_ms < self.config.policy.pause_ms and self.engine.ranker.continues(text, target)
+        """Whether the person may still be speaking (``policy.ahead_ms``) and their words so far
+        begin another page's name."""
+        return self.endpointer.silence_ms < self.config.policy.ahead_ms and self.engine.ranker.continues(text, target)
 
     def _trusted_early(self, text: str) -> bool:
         """Whether an early answer can stand for the pause's quick listen: it names a control
