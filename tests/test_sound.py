@@ -39,3 +39,29 @@ def test_misheard_product_words_sound_like_the_grammars(sounds: Sounds, grammar:
 ])
 def test_other_words_do_not(sounds: Sounds, grammar: str, heard: str) -> None:
     assert sounds.alike(grammar, heard) < 0.65
+
+
+def test_the_grammar_hears_how_a_tied_name_was_written(sounds: Sounds) -> None:
+    """AdminLTE 3: whisper's "Where are my contact" names Contact us (said as written) and
+    Contacts alike once stemmed; the grammar heard "contacts": its page. Whichever way round,
+    the grammar decides such a tie; when whisper's words say more ("how can I contact you"), or
+    both agree, whisper's words stand."""
+    from voicetour.intent.naming import targets_of
+    from voicetour.intent.ranker import Ranker
+    from voicetour.session.choose import choose
+    from voicetour.session.policy import PolicyConfig
+    from voicetour.site.model import parse_site
+
+    site = parse_site({"name": "Admin", "base_url": "http://127.0.0.1:8123", "pages": [
+        {"id": "contacts", "url": "/contacts.html", "title": "Contacts"},
+        {"id": "contact-us", "url": "/contact-us.html", "title": "Contact us"},
+    ]})
+    ranker = Ranker(targets_of(site))
+
+    def chosen(grammar: str, heard: str) -> tuple[str, str] | None:
+        return choose(grammar, lambda kind, hint: heard, ranker, PolicyConfig(), False, sounds)
+
+    assert chosen("where are my contacts", "Where are my contact") == ("where are my contacts", "grammar")
+    assert chosen("how can i contact us", "How can I contact you?") == ("How can I contact you?", "verifier")
+    assert chosen("where are my contact", "Where are my contacts?") == ("where are my contact", "grammar")
+    assert chosen("where are my contacts", "Where are my contacts?") == ("Where are my contacts?", "verifier")

@@ -76,6 +76,8 @@ written, when one was, are scaled by this (``Ranker._as_written``)."""
 class Ranked:
     target: Target
     score: float
+    unwritten: bool = False
+    """Scaled by ``AS_WRITTEN``: tied on stems with a page whose name was said as written."""
 
 
 class Ranker:
@@ -242,5 +244,5 @@ class Ranker:
                    if set(w for w in words(r.target.title) if w not in CARRIERS) <= said}
         if len({r.target.url for r in tied}) < 2 or len(written) != 1:
             return best
-        return [Ranked(r.target, round(r.score * AS_WRITTEN, 4))
+        return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), unwritten=True)
                 if r.target.url not in written and top - r.score < AS_WRITTEN_TIE else r for r in best]

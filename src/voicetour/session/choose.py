@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from voicetour.events import ListenKind, Source
-from voicetour.intent.ranker import Ranker
+from voicetour.intent.ranker import Ranked, Ranker
 from voicetour.intent.sound import Sounds
 from voicetour.intent.text import control_of, words
 from voicetour.session.policy import PolicyConfig, decide
@@ -41,8 +41,11 @@ def choose(
     heard = listen("quick", "")
     if heard is None:
         return None
-    verdict, top = decide(ranker.rank(heard, fuzzy=True), policy)
+    ranked = ranker.rank(heard, fuzzy=True)
+    verdict, top = decide(ranked, policy)
     grammar_verdict, grammar_top = decide(ranker.rank(grammar_text), policy)
+    if verdict == "accept" and grammar_verdict == "accept" and grammar_top and _written_tie(ranked, grammar_top):
+        return grammar_text, "grammar"  # the same words, and the grammar heard how they were written
     if (
         verdict == "accept" and grammar_verdict == "accept" and top and grammar_top
         and top.target.url == grammar_top.target.url and grammar_top.target.is_element
@@ -72,6 +75,15 @@ def choose(
     if verdict == "suggest" or words(heard):
         return heard, "verifier"  # what was said, even if it names nothing: the grammar's page does not stand
     return grammar_text, "grammar"
+
+
+def _written_tie(ranked: list[Ranked], grammar_top: Ranked) -> bool:
+    """Whether the verifier's words name the grammar's page as well as their own but for how a
+    word was written ("Where are my contact" for "contacts": Contact us, while the grammar heard
+    "where are my contacts", the Contacts page; AdminLTE 3): the grammar, which can only say the
+    product's words, heard the ending."""
+    return ranked[0].target.url != grammar_top.target.url and any(
+        r.unwritten and r.target.url == grammar_top.target.url for r in ranked)
 
 
 def _plausible_control(grammar_text: str, heard: str) -> bool:
