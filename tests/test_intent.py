@@ -207,4 +207,4 @@ def test_words_a_product_writes_its_own_way() -> None:
         {"id": f"infobox-{n}", "url": f"/infobox-{n}.html", "title": f"Infobox-{n}"} for n in (1, 2, 3)]})
     r = Ranker(targets_of(info))
     assert r.rank("show me infobox two")[0].target.id == "infobox-2"
-    assert r.words_named("show me infobox two", r.rank("show me infobox two")[0].target) == 1
+    assert r.words_named("show me infobox two", r.rank("show me infobox two")[0].target) == 1 / 3

@@ -40,11 +40,13 @@ class PolicyConfig:
     alone, listening for 46 pages' words, turned "I'd like to see some charts" into "see 7 for"
     and "show me the data tables" into "show me the create" and showed those pages (sb-admin-2:
     a wrong page shown in 12 of 69 files; measured in docs/measuring.md)."""
-    strong_words: int = 2
+    strong_words: float = 2.0
     """...unless the grammar names it in this many of the product's words, all its words the
-    target's ("how do I export a report"): waiting for whisper there cost the quick bench p95
-    306 -> 396 ms, and the grammar's flashes on the real apps were one word ("show me the create")
-    or a number ("see 7 for")."""
+    target's ("how do I export a report"), each counted by how few pages have it
+    (``Ranker.words_named``: "drip coffee" on a menu of six coffees is 1.2): waiting for whisper
+    there cost the quick bench p95 306 -> 396 ms, and the grammar's flashes on the real apps were
+    one word ("show me the create") or a number ("see 7 for"), on real coffee orders two words
+    other drinks have too ("drip coffee", "iced mocha")."""
     alike_score: float = 0.65
     """The grammar's page stands when the verifier's words name nothing but sound this much like
     the grammar's (``intent/sound.py``): both recognizers heard the same words, and only the
