@@ -2,6 +2,7 @@ import pytest
 
 from voicetour.intent.naming import targets_of
 from voicetour.intent.ranker import Ranker
+from voicetour.intent.text import compounds, words
 from voicetour.site.model import parse_site
 
 HELIO = parse_site({
@@ -201,6 +202,8 @@ def test_words_a_product_writes_its_own_way() -> None:
     assert r.rank("how do I log in")[0].target.id == "sign-in"  # naming.py: "sign in" is also "login"
     assert r.rank("show me the data tables")[0].target.id == "datatables"
     assert r.rank("how do I validate a form")[0].target.id == "validation"
+    said = compounds(words("let me check out the sign up page"))
+    assert said == ["let", "me", "check", "out", "the", "signup", "page"]
     blue = next(t for t in r.targets if t.id == "badges#blue")
     assert r.words_named("show me our blue 10", blue) == 1
     info = parse_site({"name": "Admin", "base_url": "http://127.0.0.1:8123", "pages": [

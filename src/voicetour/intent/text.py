@@ -79,7 +79,8 @@ def stem(word: str) -> str:
     return w
 
 
-PHRASAL = frozenset("sign log check set drop pop opt back lock roll zoom".split())
+PHRASAL = frozenset("sign log set drop pop opt lock roll zoom".split())
+"""Not "check" ("check out the billing page" is no checkout) nor "back" ("go back up")."""
 PARTICLES = frozenset("in up out on off down".split())
 
 
