@@ -92,6 +92,26 @@ def test_half_a_name_of_several_words_is_a_guess_not_a_match() -> None:
     assert r.rank("download the report")[0].target.id == "dashboard#export"
 
 
+def test_most_of_a_name_is_its_rarest_words() -> None:
+    """AdminBSB: "Jummy the Datatables" says most of "Jquery Datatables" ("jquery" names two
+    pages); "open the form" little of "Form Wizard" ("form" names three); "add" little of "Add
+    webhook" ("add" is on every page)."""
+    from voicetour.intent.naming import Target
+
+    def page(name: str) -> Target:
+        return Target(id=name, page_id=name, url=f"/{name}.html", title=name, label=name, selector=None,
+                      description="", phrases=(name.lower(),), heading="", kind="page")
+
+    names = ["Jquery Datatables", "Jquery Knob", "Form Wizard", "Form Validation", "Form Examples",
+             "Add webhook", "Add user", "Add key"]
+    r = Ranker([page(n) for n in names])
+    datatables, wizard, webhook = page("Jquery Datatables"), page("Form Wizard"), page("Add webhook")
+    assert r.says_most("Jummy the Datatables", datatables) and not r.says_whole("Jummy the Datatables", datatables)
+    assert not r.says_most("show me the jquery", datatables)
+    assert r.says_most("Open the Farm Wizard", wizard) and not r.says_most("open the form", wizard)
+    assert not r.says_most("Open the Addings", webhook) and r.says_most("add a webhook", webhook)
+
+
 def test_short_unknown_words_are_not_guessed(site) -> None:  # type: ignore[no-untyped-def]
     ranker = Ranker(targets_of(site))
     assert ranker.rank("Star", fuzzy=True) == []  # whisper's "stop", not "start" (the dashboard)

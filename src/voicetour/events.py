@@ -196,6 +196,10 @@ class Transcribe(Request):
     hint: str = ""
     """For a ``careful`` listen that checks the grammar's page: words that name it ("Show me the
     Calendar."), which the verifier reads before listening (``Verifier.transcribe(hint=)``)."""
+    thorough: bool = False
+    """Listen as carefully as the verifier can (``Verifier.transcribe(thorough=)``): every
+    ``careful`` request, and a ``pause`` request asked when the words heard while speaking named
+    nothing."""
 
     @property
     def may_decline(self) -> bool:

@@ -25,8 +25,8 @@ class Verifier(Protocol):
 
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str: ...
 
-    def try_transcribe(self, pcm: bytes) -> str | None:
-        """The quick listen, or None at once if the verifier is busy (for background listens)."""
+    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str | None:
+        """``transcribe``, or None at once if the verifier is busy (for background listens)."""
         ...
 
     def native_ns(self) -> int:

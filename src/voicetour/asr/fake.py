@@ -56,8 +56,8 @@ class ScriptedVerifier:
             self.hints.append(hint)
         return self.text(pcm, thorough) if callable(self.text) else self.text
 
-    def try_transcribe(self, pcm: bytes) -> str | None:
-        return self.transcribe(pcm)
+    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str | None:
+        return self.transcribe(pcm, thorough, hint)
 
     def native_ns(self) -> int:
         return 0
@@ -80,6 +80,6 @@ def answer_requests(
         if isinstance(ev, Transcribe) and (background or not ev.may_decline):
             if verifier is None:
                 raise UsageError("a Transcribe request, and no verifier to answer it")
-            text = verifier.transcribe(ev.pcm, thorough=ev.kind == "careful", hint=ev.hint)
+            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint)
             out += answer_requests(feed_transcript, feed_transcript(ev, text, now), verifier, now, background)
     return out

@@ -141,12 +141,15 @@ class WhisperVerifier:
             )
             return " ".join(s.text.strip() for s in segments).strip()
 
-    def try_transcribe(self, pcm: bytes) -> str | None:
-        """The quick listen, or ``None`` at once when the model is busy: a background listen must
+    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str | None:
+        """``transcribe``, or ``None`` at once when the model is busy: a background listen must
         never queue behind another session's decision (load shedding)."""
         self._spent.ns = 0  # a declined listen costs nothing of the model's
         audio = _samples(pcm)
-        return self._quick(audio, wait=False, beam=BEAM_SIZE, start=self._start) if audio is not None else ""
+        if audio is None:
+            return ""
+        start = self._prompted(hint) if hint else self._start
+        return self._quick(audio, wait=False, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start)
 
     def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int]) -> str | None:
         import ctranslate2

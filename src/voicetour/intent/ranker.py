@@ -66,6 +66,9 @@ me the button" is the Buttons page, not a "Button" control on the input-groups p
 # much of its name was said: "Brew a medium roast ice mocha" names Iced mocha whole and "Brewed
 # coffee" by one word, which weighed more (it is on one page, "mocha" on two).
 
+MOST = 0.65
+"""``says_most``: the share of a name's weight said."""
+
 AS_WRITTEN_TIE = 0.05
 AS_WRITTEN = 0.9
 """Pages within ``AS_WRITTEN_TIE`` of the top (a tie for ``policy.decide``) that were not said as
@@ -151,9 +154,24 @@ class Ranker:
     def says_whole(self, text: str, target: Target) -> bool:
         """Whether ``text`` says one of ``target``'s names whole ("request new password", not
         "request"; a word that looks like one of the name's counts, as in ``rank(fuzzy=True)``)."""
-        said = self._known(text)
-        said |= {near for w in words(text) if stem(w) not in said and (near := self._nearest(w)) is not None}
+        said = self._said_near(text)
         return any(phrase <= said for phrase in self._phrases_of[target.id])
+
+    def says_most(self, text: str, target: Target) -> bool:
+        """Whether ``text`` says most of one of ``target``'s names (``MOST`` of it, each word
+        counted by how few pages have it, as in ``words_named``): "the Datatables" of "Jquery
+        Datatables" ("jquery" names three pages); not "add" of "Add webhook"."""
+        said = self._said_near(text)
+        for phrase in self._phrases_of[target.id]:
+            total = sum(self.weight[w] for w in phrase)
+            if total and sum(self.weight[w] for w in phrase & said) >= MOST * total:
+                return True
+        return False
+
+    def _said_near(self, text: str) -> set[str]:
+        """The product's words in ``text``, and those its other words look like (``_nearest``)."""
+        said = self._known(text)
+        return said | {near for w in words(text) if stem(w) not in said and (near := self._nearest(w)) is not None}
 
     def _known(self, text: str) -> set[str]:
         """The product's words in ``text`` (stems)."""

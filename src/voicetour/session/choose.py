@@ -36,8 +36,10 @@ come" / "Show me the icons."), whisper repeating its prompt over room noise or a
 
 def choose(
     grammar_text: str, listen: Callable[[ListenKind, str], str | None], ranker: Ranker, policy: PolicyConfig,
-    careful: bool, sounds: Sounds,
+    careful: bool, sounds: Sounds, doubted: bool = False,
 ) -> Choice | None:
+    """``doubted``: the quick words are an early answer not to be acted on as they are; a careful
+    choice hears them again, carefully, before they may name a page."""
     heard = listen("quick", "")
     if heard is None:
         return None
@@ -52,29 +54,47 @@ def choose(
         and not top.target.is_element
     ):
         return grammar_text, "grammar"  # same page; the grammar also knows which element
-    if verdict == "accept" or control_of(heard) is not None:
+    if (verdict == "accept" and not doubted) or control_of(heard) is not None:
         return heard, "verifier"
     if (grammar_verdict == "accept" and not words(heard)) or _plausible_control(grammar_text, heard):
         return grammar_text, "grammar"  # the verifier heard nothing: the grammar is all there is
     if grammar_verdict == "accept" and sounds.alike(grammar_text, heard) >= policy.alike_score:
         return grammar_text, "alike"
     if careful:
-        page = grammar_top.target if grammar_verdict == "accept" and grammar_top else None
-        # a page, not a control: primed with "Show me the Team." for "how do I invite a teammate",
-        # whisper heard "Have you I invited to me?" and the early page was taken back
-        hint = f"Show me the {page.title}." if page is not None and not page.is_element else ""
+        hint = careful_hint(grammar_text, ranker, policy)
         careful_text = listen("careful", hint)
         if careful_text is None:
             return None
-        if hint and sounds.alike(heard, careful_text, onset=False) < HINTED_ALIKE:
-            careful_text = ""  # the prompt's words, not the speech's: whisper on room noise said
-            # "Show me the Team." when prompted with it, where it had heard "Go back."
+        if hint and not hinted_alike(heard, careful_text, sounds):
+            careful_text = ""
         careful_verdict, _ = decide(ranker.rank(careful_text, fuzzy=True), policy)
         if careful_verdict == "accept" or control_of(careful_text) is not None:
             return careful_text, "verifier"
     if verdict == "suggest" or words(heard):
         return heard, "verifier"  # what was said, even if it names nothing: the grammar's page does not stand
     return grammar_text, "grammar"
+
+EARLY_HINTED_ALIKE = 0.25
+"""...against words heard while the person spoke, of less of the speech: "Show me the National"
+and the prompted "Show me the Dashboard" 0.29 (espeak-ng, AdminBSB), "I need the right content."
+and "I need that Icons." 0.40; "Snowboy!" and "Show me the Integrations." 0.18, "Go back." and
+"Show me the Team." 0.17."""
+
+
+def careful_hint(grammar_text: str, ranker: Ranker, policy: PolicyConfig) -> str:
+    """What a careful listen reads last: words that name the grammar's page, if it names one, a
+    page and not a control (primed with "Show me the Team." for "how do I invite a teammate",
+    whisper heard "Have you I invited to me?" and the early page was taken back)."""
+    verdict, top = decide(ranker.rank(grammar_text), policy)
+    page = top.target if verdict == "accept" and top is not None else None
+    return f"Show me the {page.title}." if page is not None and not page.is_element else ""
+
+
+def hinted_alike(heard: str, hinted: str, sounds: Sounds, least: float = HINTED_ALIKE) -> bool:
+    """Whether a listen prompted with the grammar's page heard the speech rather than the prompt
+    (``HINTED_ALIKE``): whisper on room noise said "Show me the Team." when prompted with it,
+    where unprompted it had heard "Go back."."""
+    return sounds.alike(heard, hinted, onset=False) >= least
 
 
 def _written_tie(ranked: list[Ranked], grammar_top: Ranked) -> bool:

@@ -46,7 +46,7 @@ from voicetour.events import (
 )
 from voicetour.intent.text import control_of
 from voicetour.session import reply
-from voicetour.session.choose import Choice, choose
+from voicetour.session.choose import EARLY_HINTED_ALIKE, Choice, careful_hint, choose, hinted_alike
 from voicetour.session.config import SessionConfig
 from voicetour.session.decisions import TurnDecisions
 from voicetour.session.engine import Engine
@@ -196,11 +196,20 @@ class Session(TurnDecisions):
         assert turn is not None
         if kind in turn.words:
             return turn.words[kind]
-        early = turn.words.get("pause")
-        if kind == "quick" and early is not None and self._trusted_early(early):
-            return early
+        if kind == "quick":
+            early, careful = turn.words.get("pause"), turn.words.get("careful")
+            if early is not None and (self.config.listen.doubt_carefully or self._trusted_early(early)):
+                return early  # words for all the speech (not trusted: heard again carefully, ``_doubted``)
+            sounds = self.engine.sounds
+            if careful is not None and (not turn.careful_hint
+                                        or hinted_alike(turn.heard_text, careful, sounds, EARLY_HINTED_ALIKE)):
+                return careful  # heard carefully at once (``_troubled``), and not the hint's words parroted
+            if careful is None and self._troubled(turn):
+                kind, hint = "careful", careful_hint(turn.final or turn.partial, self.engine.ranker, self.config.policy)
+        if kind == "careful":
+            turn.careful_hint = hint
         pcm = turn.speech(self.config.listen.tail_ms)
-        request = Transcribe(self.turn, self.audio_ms, kind, self.audio_ms, pcm, hint)
+        request = Transcribe(self.turn, self.audio_ms, kind, self.audio_ms, pcm, hint, thorough=kind == "careful")
         self._blocked = (request, self._redo)
         self._out.append(request)
         return None
@@ -215,7 +224,10 @@ class Session(TurnDecisions):
     def _choose(self, grammar_text: str, careful: bool) -> Choice | None:
         if self.engine.verifier is None:
             return grammar_text, "grammar"
-        return choose(grammar_text, self._listen, self.engine.ranker, self.config.policy, careful, self.engine.sounds)
+        turn = self.current
+        doubted = turn is not None and self._doubted(turn)
+        return choose(grammar_text, self._listen, self.engine.ranker, self.config.policy, careful, self.engine.sounds,
+                      doubted=doubted)
 
     # -- instrumentation ------------------------------------------------------------------
 
@@ -317,7 +329,7 @@ class Session(TurnDecisions):
         guessing from similar words (or there is no verifier to ask)."""
         if self.engine.verifier is None:
             return True
-        heard = turn.words.get("quick", turn.words.get("pause", ""))
+        heard = turn.words.get("quick", turn.words.get("pause", turn.words.get("careful", "")))
         grammar, verifier = self._named(turn.final or "", fuzzy=False), self._named(heard, fuzzy=False)
         return grammar is not None and verifier is not None and grammar.url == verifier.url
 

@@ -12,7 +12,7 @@ from voicetour.events import Candidate, Candidates, Event, ListenKind, Partial, 
 from voicetour.intent.naming import Target
 from voicetour.intent.ranker import Ranked
 from voicetour.intent.text import content_stems, control_of
-from voicetour.session.choose import Choice
+from voicetour.session.choose import Choice, careful_hint
 from voicetour.session.config import SessionConfig
 from voicetour.session.engine import Engine
 from voicetour.session.listening import Step
@@ -187,11 +187,14 @@ class TurnDecisions:
         if self.engine.verifier is None or turn.voiced_ms < cfg.min_speech_ms:
             return []
         if step == "ask":
-            if turn.command is not None or "pause" in turn.words:
+            if turn.command is not None or "pause" in turn.words or "careful" in turn.words:
                 return []  # no more listening after a command; the words for this pause are in
             if turn.asked is not None:  # one request at a time; too late once QUICK is due
                 return [] if self.endpointer.silence_ms >= cfg.quick_ms else None
-            turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms))
+            thorough = self._troubled(turn)
+            hint = careful_hint(turn.partial, self.engine.ranker, self.config.policy) if thorough else ""
+            turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms),
+                                                  hint, thorough=thorough)
             return [turn.asked]
         if turn.asked is not None and cfg.covers(turn.asked.upto_ms, turn.last_voiced_ms):
             return self._until_deadline(turn, pause)  # words for all the speech are on their way
@@ -199,16 +202,22 @@ class TurnDecisions:
 
     def _sure(self, turn: Turn) -> Ranked | None:
         """The grammar's page, when it is sure enough to be shown without the verifier's words
-        (a confident top, enough speech, nothing shown yet)."""
+        (a confident top, enough speech, nothing shown yet) and the verifier's last words name no
+        other page: piper's "show me the data tables" was the grammar's "show me the basic page
+        please" (Basic cards) while whisper, in the background, heard "Show me the data tables";
+        the pause waited for the grammar, which showed Basic cards at the deadline."""
         if turn.committed is not None or not self._enough(turn):
             return None
-        return confident(turn.ranked, self.config.policy)
+        top = confident(turn.ranked, self.config.policy)
+        return top if top is not None and turn.heard_url in (None, top.target.url) else None
 
     def _decide_pause(self, turn: Turn, pause: Pause, careful: bool) -> list[Event] | None:
         """At a pause, act on the verifier's words rather than wait for the endpoint: a page the
         grammar did not commit to, or (careful step only) a command."""
         if self._sure(turn) is not None and not self._needs_both(turn) and not self._heard_otherwise(turn):
             return []  # the grammar is about to commit: don't hold it up with a slow transcription
+        if not careful and self._doubted(turn):
+            return []  # words for all the speech, not to be acted on as they are: the careful step hears them again
         chosen = self._choose(turn.partial, careful)
         if chosen is None:
             return None
@@ -229,8 +238,12 @@ class TurnDecisions:
         if self._may_go_on(text, named):
             return None  # the start of another page's name: wait for a longer pause, or more words
         if not self._whole(text, named, turn):
-            return []  # part of a name, at a pause the person may speak on from ("I have a question,"
-            # heard "I can request": the Request new password control): the end decides
+            if named.is_element or not self.engine.ranker.says_most(text, named):
+                return []  # part of a name, at a pause the person may speak on from ("I have a question,"
+                # heard "I can request": the Request new password control): the end decides
+            if self.endpointer.silence_ms < self.config.policy.ahead_ms:
+                return None  # most of a page's name ("Jummy the Datatables": Jquery Datatables): shown after
+                # a longer pause than a speaker makes inside a sentence, not at the end (400 ms)
         if turn.spoken_ms < self.config.policy.min_page_speech_ms and named not in (self.tour.choices or ()):
             return []  # too little speech to go to a page at a pause (unless it answers the question): the end decides
         pause.decided = named
@@ -261,11 +274,15 @@ class TurnDecisions:
         events: list[Event] = []
         if request.kind == "pause":
             if text is not None and turn.pause is not None and request is turn.pause.asked:
-                turn.words["pause"] = text
+                if request.thorough:  # heard as carefully as the CAREFUL step would (``_listen``)
+                    turn.words["careful"], turn.careful_hint = text, request.hint
+                else:
+                    turn.words["pause"] = text
         else:
             covers = self.config.listen.covers(request.upto_ms, turn.last_voiced_ms)
-            if text is not None and covers and self._trusted_early(text):
-                turn.words["pause"] = text  # all the speech there is: it serves as the pause's listen
+            if text is not None and covers and (request.upto_ms >= turn.last_voiced_ms or self._trusted_early(text)):
+                turn.words["pause"] = text  # all the speech there is: it serves as the pause's listen (not
+                # trusted as they are, words of audio that stopped short of the last voiced frame are heard again)
             events += self._heard(turn, text)
         return events + (self._walk() if turn.pause is not None else self._ask_speaking())
 
@@ -307,12 +324,28 @@ class TurnDecisions:
         begin another page's name."""
         return self.endpointer.silence_ms < self.config.policy.ahead_ms and self.engine.ranker.continues(text, target)
 
+    def _troubled(self, turn: Turn) -> bool:
+        """Whether the words for all the speech are to be heard carefully at once, not quickly
+        first (``ListenConfig.careful_pause``): the last words heard while speaking named nothing."""
+        return self.config.listen.careful_pause and turn.heard_other > 0
+
+    def _doubted(self, turn: Turn) -> bool:
+        """Whether the verifier's words for all the speech so far are an early answer (the pause's
+        own listen, or a background one that covered the last voiced frame) not trusted as they
+        are (``_trusted_early``): they are then heard again, carefully, at the CAREFUL step, and
+        not quickly first. A quick listen of the same audio mostly said the same again ("Show Me,
+        La Nash, Board" twice, then the careful listen's "Show me the Dashboard"): AdminBSB's
+        slowest requests took three whisper runs after the speech ended."""
+        early = turn.words.get("pause")
+        return (self.config.listen.doubt_carefully and "quick" not in turn.words and early is not None
+                and not self._trusted_early(early))
+
     def _trusted_early(self, text: str) -> bool:
         """Whether an early answer can stand for the pause's quick listen: it names a control
         word; or a page in the product's own words, as surely as the grammar must to commit early
         (``confident``); or a page the grammar or the words heard while speaking also name.
         Otherwise (its last word cut short: "show me the Dash"; misheard: "open the Addings") it
-        is heard again."""
+        is heard again, carefully (``_doubted``)."""
         turn = self.current
         assert turn is not None
         if control_of(text) is not None or confident(self.engine.ranker.rank(text), self.config.policy):

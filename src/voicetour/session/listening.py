@@ -8,12 +8,16 @@ Two schedules, both in audio time:
 - **In a pause**, the steps of ``steps()``, taken in order, each once the silence has lasted its
   time (``>=``, so a pause that is late by a frame still takes every step):
 
-      ASK      at ask_ms      ask for the pause's quick listen (kind ``pause``) beside the frames
+      ASK      at ask_ms      ask for the pause's quick listen (kind ``pause``) beside the frames;
+                              a careful one when the words heard while speaking named nothing
       QUICK    at quick_ms    decide on the quick listen (a page, or nothing yet)
       CAREFUL  at careful_ms  no page yet: a careful listen; commands are carried out here
 
 A step may wait (for an answer on its way) and is then taken when the answer arrives; ASK is
-passed over once the QUICK step's time has come. When the grammar is sure of a page, QUICK and
+passed over once the QUICK step's time has come. Words for all the speech that name nothing
+trusted (``TurnDecisions._doubted``) are heard again by the careful listen, not a quick one
+first; a quick listen the session must ask itself is a careful one when the words heard while
+speaking named nothing. When the grammar is sure of a page, QUICK and
 CAREFUL wait for words on their way only until ``deadline_ms`` of silence, then show the
 grammar's page without them. The numbers are measured: docs/measuring.md.
 """
@@ -59,6 +63,14 @@ class ListenConfig:
     more listens would only confirm it (the pause's listen still hears all the speech)."""
     first_ms: int = 400
     """...once the utterance holds this much audio (the pre-roll included)."""
+    doubt_carefully: bool = True
+    """Words for all the speech that are not trusted as they are (``TurnDecisions._doubted``)
+    are heard again by the CAREFUL step's listen, not by a quick one first."""
+    careful_pause: bool = True
+    """The pause's listen is a careful one (``Transcribe.thorough``, prompted with the grammar's
+    page) when the last words heard while speaking named nothing: a quick listen of the same
+    speech mostly said the same again, and the careful one came after it (AdminBSB's slowest
+    requests: three whisper runs after the speech ended)."""
     min_speech_ms: int = 200
     """Voiced audio an utterance needs before a pause is decided on: whisper makes words of a
     short clip of noise ("Go back." from 100 ms of a 20 dB room at the start of "how do I invite a

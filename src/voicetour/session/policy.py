@@ -28,11 +28,13 @@ class PolicyConfig:
     settled_ms: int = 60
     """...but once the speaker pauses for ``pause_ms``, the last word is no longer changing, and
     ``settled_ms`` of stability is enough."""
-    ahead_ms: int = 200
+    ahead_ms: int = 120
     """A page whose name begins another page's name ("show me the basic": Basic, while "Basic
     Form Elements" is another page) is shown only after this much silence: a speaker's pause
     inside a name (piper, AdminBSB: 'Show me the Basic' heard in a pause of 60 ms) is shorter,
-    and waiting costs only such requests."""
+    and waiting costs only such requests. 200 ms until 2026-11-29: such requests ("show me the
+    dashboard" on AdminLTE 3, which has Dashboard v2 and v3; "colors" and "Colored cards" on
+    AdminBSB) were then most of the slowest 5%."""
     accept_score: float = 0.5
     suggest_score: float = 0.3
     early_needs_both: bool = True

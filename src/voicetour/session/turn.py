@@ -56,6 +56,8 @@ class Turn:
     words: dict[ListenKind, str] = field(default_factory=dict)
     """The verifier's words for all the speech so far, by kind of listen ('pause' also holds a
     background answer that covered the last voiced frame); emptied when more speech arrives."""
+    careful_hint: str = ""
+    """The hint the ``careful`` words were heard with."""
     command: str | None = None
     """A control word carried out at a pause: the turn navigates no more."""
     heard_url: str | None = None
