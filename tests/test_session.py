@@ -868,7 +868,8 @@ def test_when_the_words_heard_while_speaking_named_nothing_the_pause_listens_car
     import dataclasses
 
     last = _last_voiced_ms(grammar_engine)
-    config = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0))
+    config = SessionConfig(policy=PolicyConfig(min_page_speech_ms=0, min_early_speech_ms=0),
+                           listen=ListenConfig(careful_pause=True))
     for while_speaking, careful_words, shown in (("Show me the villain", "Show me billing.", ["/billing.html"]),
                                                  ("Snowboy!", "Show me the Billing.", [])):
         asked: list[Transcribe] = []
