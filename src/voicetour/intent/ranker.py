@@ -160,7 +160,7 @@ class Ranker:
     def says_most(self, text: str, target: Target) -> bool:
         """Whether ``text`` says most of one of ``target``'s names (``MOST`` of it, each word
         counted by how few pages have it, as in ``words_named``): "the Datatables" of "Jquery
-        Datatables" ("jquery" names three pages); not "add" of "Add webhook"."""
+        Datatables" ("jquery" names two pages); not "add" of "Add webhook"."""
         said = self._said_near(text)
         for phrase in self._phrases_of[target.id]:
             total = sum(self.weight[w] for w in phrase)
