@@ -168,7 +168,7 @@ def test_later_words_correct_an_early_guess_before_the_endpoint(grammar_engine) 
 
 
 class _Verifier(ScriptedVerifier):
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
         assert len(pcm) > 32 * 500  # the whole utterance, pre-roll included
         return super().transcribe(pcm, thorough, hint)
 
@@ -223,7 +223,7 @@ def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> No
 
 
 class _CarefulVerifier(_Verifier):
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
         self.calls += 1
         if thorough:
             self.hints.append(hint)
@@ -604,7 +604,7 @@ def test_a_pause_listen_nobody_else_agrees_with_is_heard_again(grammar_engine) -
 class _ShortClipVerifier(_Verifier):
     """Whisper on a noise clip: 'Go back.'; on the whole request: 'Show me billing.'"""
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
         self.calls += 1
         return "Go back." if len(pcm) < 32 * 700 else "Show me billing."
 
@@ -757,7 +757,7 @@ class _PromptedVerifier(_Verifier):
         super().__init__(quick)
         self.careful = careful
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
         said = super().transcribe(pcm, thorough, hint)
         return self.careful if thorough and hint else said
 
@@ -778,6 +778,36 @@ def test_a_careful_listen_prompted_with_the_grammars_page(grammar_engine) -> Non
     # whisper repeating its prompt over what it had heard as a wake word: no page
     urls, _ = heard("Computer.", "Show me the Billing.")
     assert urls == []
+
+
+def test_a_careful_listen_reads_the_likeliest_names_not_all_the_products_words(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    def listens(focus_careful: bool) -> tuple[list[str], list[tuple[bool, tuple[str, ...]]]]:
+        seen: list[tuple[bool, tuple[str, ...]]] = []
+
+        def said(pcm: bytes, thorough: bool) -> str:
+            return "Show me the billing." if thorough else "Show me Macbilling."
+
+        class Recording(ScriptedVerifier):
+            def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
+                           focus: tuple[str, ...] = ()) -> str:
+                seen.append((thorough, focus))
+                return super().transcribe(pcm, thorough, hint, focus)
+
+        eng = dataclasses.replace(grammar_engine, verifier=Recording(said))
+        config = SessionConfig(listen=ListenConfig(focus_careful=focus_careful))
+        events = run(Session(eng, config=config,
+                             recognizer=ScriptedRecognizer({25: "show me billing"}, final="show me billing")), speech())
+        return [e.url for e in events if isinstance(e, Navigate)], seen
+
+    urls, seen = listens(True)
+    assert urls == ["/billing.html"]
+    careful = [focus for thorough, focus in seen if thorough]
+    assert len(careful) == 1 and "Billing" in careful[0]  # the grammar's page among the names read
+    assert all(focus == () for thorough, focus in seen if not thorough)  # quick listens read every word
+    urls, seen = listens(False)
+    assert urls == ["/billing.html"] and all(focus == () for _, focus in seen)
 
 
 def test_early_unlike_holds_the_grammars_strong_words_against_other_words_heard(grammar_engine) -> None:  # type: ignore[no-untyped-def]

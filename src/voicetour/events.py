@@ -200,6 +200,9 @@ class Transcribe(Request):
     """Listen as carefully as the verifier can (``Verifier.transcribe(thorough=)``): every
     ``careful`` request, and a ``pause`` request asked when the words heard while speaking named
     nothing."""
+    focus: tuple[str, ...] = ()
+    """Names of the targets the speech most likely means, read before listening instead of all
+    the product's words (``Verifier.transcribe(focus=)``): a careful listen of fewer words."""
 
     @property
     def may_decline(self) -> bool:

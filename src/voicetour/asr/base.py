@@ -21,11 +21,13 @@ class StreamingRecognizer(Protocol):
 class Verifier(Protocol):
     """A slower, more accurate transcription of a whole utterance (16 kHz mono PCM16).
     ``thorough`` asks for the most accurate listen, whatever it costs; ``hint``, words the
-    speech may be (the grammar's page), read before listening instead of the product's words."""
+    speech may be (the grammar's page), read last, after the product's words; ``focus``, names
+    read instead of all the product's words (the likeliest targets)."""
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str: ...
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str: ...
 
-    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str | None:
+    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
+                       focus: tuple[str, ...] = ()) -> str | None:
         """``transcribe``, or None at once if the verifier is busy (for background listens)."""
         ...
 

@@ -43,21 +43,25 @@ class ScriptedRecognizer:
 
 class ScriptedVerifier:
     """A verifier for unit tests: ``text`` for every listen, or ``text(pcm, thorough)``.
-    Counts its runs in ``calls``; keeps the hints it was given in ``hints``."""
+    Counts its runs in ``calls``; keeps the hints it was given in ``hints``, every listen's
+    ``focus`` in ``focus``."""
 
     def __init__(self, text: str | Callable[[bytes, bool], str]) -> None:
         self.text = text
         self.calls = 0
         self.hints: list[str] = []
+        self.focus: list[tuple[str, ...]] = []
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
         self.calls += 1
         if hint:
             self.hints.append(hint)
+        self.focus.append(focus)
         return self.text(pcm, thorough) if callable(self.text) else self.text
 
-    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str | None:
-        return self.transcribe(pcm, thorough, hint)
+    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
+                       focus: tuple[str, ...] = ()) -> str | None:
+        return self.transcribe(pcm, thorough, hint, focus)
 
     def native_ns(self) -> int:
         return 0
@@ -80,6 +84,6 @@ def answer_requests(
         if isinstance(ev, Transcribe) and (background or not ev.may_decline):
             if verifier is None:
                 raise UsageError("a Transcribe request, and no verifier to answer it")
-            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint)
+            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint, focus=ev.focus)
             out += answer_requests(feed_transcript, feed_transcript(ev, text, now), verifier, now, background)
     return out

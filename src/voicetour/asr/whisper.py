@@ -102,7 +102,7 @@ class WhisperVerifier:
         any does, a background listen is declined, so that it cannot take the model first."""
         self._count = threading.Lock()
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
         """``hint``: read last, after the product's words. A careful listen prompted with the
         grammar's page ("Show me the Calendar.") heard espeak-ng's "show me the calendar" as such
         where the product's words alone gave "Show me Macalander" (4 of AdminLTE 3's 9 misheard
@@ -114,14 +114,21 @@ class WhisperVerifier:
         audio = _samples(pcm)
         if audio is None:
             return ""
-        start = self._prompted(hint) if hint else self._start
+        start = self._prompted(hint, focus)
         return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start) or ""
 
-    def _prompted(self, text: str) -> list[int]:
-        """The product's words, then ``text`` last (the words read last weigh most)."""
+    def _prompted(self, text: str, focus: tuple[str, ...]) -> list[int]:
+        """The product's words (or only the ``focus`` names), then ``text`` last (the words read
+        last weigh most). Every prompt token costs each beam of the listen (a careful listen of
+        AdminBSB's 200 tokens: 255 ms here, of none: 136 ms; docs/measuring.md)."""
+        if not text and not focus:
+            return self._start
         tok = self._whisper.hf_tokenizer
-        ids = tok.encode(" " + text.strip(), add_special_tokens=False).ids[:PROMPT_TOKENS]
-        before = self._start[1:-2] if self._prompt else []  # the product's words, without their markers
+        ids = tok.encode(" " + text.strip(), add_special_tokens=False).ids[:PROMPT_TOKENS] if text else []
+        if focus:
+            before = tok.encode(" " + ", ".join(focus) + ".", add_special_tokens=False).ids[:PROMPT_TOKENS]
+        else:
+            before = self._start[1:-2] if self._prompt else []  # the product's words, without their markers
         return [int(tok.token_to_id("<|startofprev|>")), *before, *ids, *self._start[-2:]]
 
     def native_ns(self) -> int:
@@ -141,14 +148,15 @@ class WhisperVerifier:
             )
             return " ".join(s.text.strip() for s in segments).strip()
 
-    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "") -> str | None:
+    def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
+                       focus: tuple[str, ...] = ()) -> str | None:
         """``transcribe``, or ``None`` at once when the model is busy: a background listen must
         never queue behind another session's decision (load shedding)."""
         self._spent.ns = 0  # a declined listen costs nothing of the model's
         audio = _samples(pcm)
         if audio is None:
             return ""
-        start = self._prompted(hint) if hint else self._start
+        start = self._prompted(hint, focus)
         return self._quick(audio, wait=False, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start)
 
     def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int]) -> str | None:

@@ -66,8 +66,9 @@ def run_listen(engine: Engine, request: Transcribe) -> str | None:
     verifier = engine.verifier
     assert verifier is not None
     if request.may_decline:
-        return verifier.try_transcribe(request.pcm, thorough=request.thorough, hint=request.hint)
-    return verifier.transcribe(request.pcm, thorough=request.thorough, hint=request.hint)
+        return verifier.try_transcribe(request.pcm, thorough=request.thorough, hint=request.hint,
+                                       focus=request.focus)
+    return verifier.transcribe(request.pcm, thorough=request.thorough, hint=request.hint, focus=request.focus)
 
 
 def costed_listen(engine: Engine, request: Transcribe) -> tuple[str | None, int]:

@@ -90,6 +90,14 @@ def careful_hint(grammar_text: str, ranker: Ranker, policy: PolicyConfig) -> str
     return f"Show me the {page.title}." if page is not None and not page.is_element else ""
 
 
+def focus_names(texts: tuple[str, ...], ranker: Ranker, each: int = 5) -> tuple[str, ...]:
+    """The names of the ``each`` likeliest targets of every one of ``texts`` (the grammar's words,
+    the verifier's), for a careful listen that reads only those (``Transcribe.focus``)."""
+    names = (r.target.label or r.target.title for text in texts if text
+             for r in ranker.rank(text, limit=each, fuzzy=True))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
 def hinted_alike(heard: str, hinted: str, sounds: Sounds, least: float = HINTED_ALIKE) -> bool:
     """Whether a listen prompted with the grammar's page heard the speech rather than the prompt
     (``HINTED_ALIKE``): whisper on room noise said "Show me the Team." when prompted with it,

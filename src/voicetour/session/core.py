@@ -201,15 +201,20 @@ class Session(TurnDecisions):
             if early is not None and (self.config.listen.doubt_carefully or self._trusted_early(early)):
                 return early  # words for all the speech (not trusted: heard again carefully, ``_doubted``)
             sounds = self.engine.sounds
-            if careful is not None and (not turn.careful_hint
-                                        or hinted_alike(turn.heard_text, careful, sounds, EARLY_HINTED_ALIKE)):
-                return careful  # heard carefully at once (``_troubled``), and not the hint's words parroted
+            if careful is not None and (self._names(careful) or self._like_grammar(turn, careful)) and (
+                    not turn.careful_hint or hinted_alike(turn.heard_text, careful, sounds, EARLY_HINTED_ALIKE)):
+                return careful  # heard carefully at once (``_troubled``), and not the hint's words parroted;
+                # careful words that name nothing (nor sound like the grammar's page) are heard again
+                # quickly: in noise a careful listen may hear worse ("Open the save." where a quick one
+                # heard "open the settings")
             if careful is None and self._troubled(turn):
                 kind, hint = "careful", careful_hint(turn.final or turn.partial, self.engine.ranker, self.config.policy)
         if kind == "careful":
             turn.careful_hint = hint
         pcm = turn.speech(self.config.listen.tail_ms)
-        request = Transcribe(self.turn, self.audio_ms, kind, self.audio_ms, pcm, hint, thorough=kind == "careful")
+        thorough = kind == "careful"
+        request = Transcribe(self.turn, self.audio_ms, kind, self.audio_ms, pcm, hint, thorough=thorough,
+                             focus=self._focus(turn) if thorough else ())
         self._blocked = (request, self._redo)
         self._out.append(request)
         return None

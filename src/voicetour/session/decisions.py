@@ -12,7 +12,7 @@ from voicetour.events import Candidate, Candidates, Event, ListenKind, Partial, 
 from voicetour.intent.naming import Target
 from voicetour.intent.ranker import Ranked
 from voicetour.intent.text import content_stems, control_of
-from voicetour.session.choose import Choice, careful_hint
+from voicetour.session.choose import Choice, careful_hint, focus_names
 from voicetour.session.config import SessionConfig
 from voicetour.session.engine import Engine
 from voicetour.session.listening import Step
@@ -135,6 +135,16 @@ class TurnDecisions:
         verdict, top = decide(self.engine.ranker.rank(text, fuzzy=fuzzy), self.config.policy)
         return top.target if verdict == "accept" and top is not None else None
 
+    def _names(self, text: str) -> bool:
+        """Whether ``text`` names a target or a control word."""
+        return control_of(text) is not None or self._named(text) is not None
+
+    def _like_grammar(self, turn: Turn, text: str) -> bool:
+        """Whether the grammar's words name a page and ``text`` sounds like them (``choose``'s
+        ``alike``: piper's "show me the invoice", whisper's "Show me the End Voice.")."""
+        return self._named(turn.partial) is not None and (
+            self.engine.sounds.alike(turn.partial, text) >= self.config.policy.alike_score)
+
     def _enough(self, turn: Turn) -> bool:
         """Whether there has been enough speech to show a page before the person pauses."""
         return turn.spoken_ms >= self.config.policy.min_early_speech_ms
@@ -194,7 +204,7 @@ class TurnDecisions:
             thorough = self._troubled(turn)
             hint = careful_hint(turn.partial, self.engine.ranker, self.config.policy) if thorough else ""
             turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms),
-                                                  hint, thorough=thorough)
+                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else ())
             return [turn.asked]
         if turn.asked is not None and cfg.covers(turn.asked.upto_ms, turn.last_voiced_ms):
             return self._until_deadline(turn, pause)  # words for all the speech are on their way
@@ -323,6 +333,14 @@ class TurnDecisions:
         """Whether the person may still be speaking (``policy.ahead_ms``) and their words so far
         begin another page's name."""
         return self.endpointer.silence_ms < self.config.policy.ahead_ms and self.engine.ranker.continues(text, target)
+
+    def _focus(self, turn: Turn) -> tuple[str, ...]:
+        """What a careful listen reads instead of all the product's words (``ListenConfig.focus_careful``):
+        the likeliest targets of the grammar's words and of the verifier's so far."""
+        if not self.config.listen.focus_careful:
+            return ()
+        heard = turn.words.get("quick", turn.words.get("pause", ""))
+        return focus_names((turn.final or turn.partial, turn.heard_text, heard), self.engine.ranker)
 
     def _troubled(self, turn: Turn) -> bool:
         """Whether the words for all the speech are to be heard carefully at once, not quickly

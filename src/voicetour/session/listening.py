@@ -66,13 +66,17 @@ class ListenConfig:
     doubt_carefully: bool = True
     """Words for all the speech that are not trusted as they are (``TurnDecisions._doubted``)
     are heard again by the CAREFUL step's listen, not by a quick one first."""
-    careful_pause: bool = False
+    careful_pause: bool = True
     """The pause's listen is a careful one (``Transcribe.thorough``, prompted with the grammar's
-    page) when the last words heard while speaking named nothing: a quick listen of the same
-    speech mostly said the same again, and the careful one came after it (AdminBSB's slowest
-    requests: three whisper runs after the speech ended). Off: on AdminBSB it took p95 350 ->
-    266 ms but right 0.958 -> 0.942; on the quick bench right 0.889 -> 0.857 (noisy files the
-    careful listen heard worse than the quick one: "Open the save." for "open the settings")."""
+    page, reading ``focus`` names) when the last words heard while speaking named nothing: a
+    quick listen of the same speech mostly said the same again, and the careful one came after
+    it (AdminBSB's slowest requests: three whisper runs after the speech ended). Careful words
+    that name nothing are heard again quickly (noisy files the careful listen heard worse than
+    the quick one: "Open the save." for "open the settings"). AdminBSB, with ``focus_careful``:
+    0.958 / p95 424 ms off, 0.958 / 277 ms on (docs/measuring.md)."""
+    focus_careful: bool = True
+    """A careful listen reads the names of the likeliest targets (``Transcribe.focus``: those of
+    the grammar's words and the verifier's) instead of all the product's words."""
     min_speech_ms: int = 200
     """Voiced audio an utterance needs before a pause is decided on: whisper makes words of a
     short clip of noise ("Go back." from 100 ms of a 20 dB room at the start of "how do I invite a
