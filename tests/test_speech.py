@@ -101,6 +101,24 @@ def test_a_decision_waiting_for_whisper_comes_before_a_background_listen(engine)
     assert verifier.try_transcribe(pcm) is not None  # free again: background listens go on
 
 
+def test_a_decision_does_not_wait_for_a_background_listen(engine) -> None:  # type: ignore[no-untyped-def]
+    """A quick or careful listen runs beside a background listen still running when the speech
+    ended (``whisper.WORKERS``), and no second background listen starts beside them."""
+    from voicetour.asr.whisper import WhisperVerifier
+    from voicetour.audio.wav import read_wav
+
+    verifier = engine.verifier
+    assert isinstance(verifier, WhisperVerifier)
+    pcm = read_wav(SPEECH / "piper-00.wav")
+    verifier._background.acquire()  # a background listen is running
+    try:
+        assert verifier.try_transcribe(pcm) is None  # declined: one at a time
+        assert "billing" in verifier.transcribe(pcm).lower()  # the decision did not wait for it
+    finally:
+        verifier._background.release()
+    assert verifier.try_transcribe(pcm) is not None
+
+
 def test_the_product_words_prompt_keeps_whole_names() -> None:
     """Cut mid-name ("... Register v2, For"), the prompt of AdminLTE 3's 67 titles made whisper
     hear "the" for "I have a question, show me the FAQ"."""

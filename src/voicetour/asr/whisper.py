@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -44,6 +45,11 @@ then element labels) that the verifier reads before every listen. Each token cos
 of every listen here. It kept the end until 2026-11-28, which on a 46-page product (534 tokens)
 was element labels only, no page title. Whole names only (``_whole_names``)."""
 TOKENS_PER_SECOND = 4
+WORKERS = 2
+"""Listens that run at once (CTranslate2 workers, one thread each): a decision's (``transcribe``:
+quick and careful listens) beside a background one (``try_transcribe``). With one, a decision
+asked when the speech ended waited for the background listen still running (up to a whole run,
+~150 ms here), which ``voicetour simulate`` never modelled: it runs decisions beside them."""
 BEAM_SIZE = 1
 THOROUGH_BEAM_SIZE = 3
 
@@ -85,7 +91,7 @@ class WhisperVerifier:
         from faster_whisper import WhisperModel
 
         self._whisper = WhisperModel(model_dir or bundled_model_dir(), device="cpu", compute_type="int8",
-                                     cpu_threads=threads)
+                                     cpu_threads=threads, num_workers=WORKERS)
         tok = self._whisper.hf_tokenizer
         self._eot = int(tok.token_to_id("<|endoftext|>"))
         start = [int(tok.token_to_id("<|startoftranscript|>")), int(tok.token_to_id("<|notimestamps|>"))]
@@ -96,10 +102,13 @@ class WhisperVerifier:
         self._start = start
         self._prompt = prompt
         self._lock = threading.Lock()
+        """Decisions' listens (and the baseline's): one at a time, beside a background listen."""
+        self._background = threading.Lock()
+        """Background listens: one at a time, declined while another runs."""
         self._spent = threading.local()
         self._deciding = 0
-        """Listens that wait for the model because a decision needs them (quick, careful): while
-        any does, a background listen is declined, so that it cannot take the model first."""
+        """Listens a decision needs (quick, careful) that wait or run: while any does, a background
+        listen is declined, so that at most one runs beside it (two cores here)."""
         self._count = threading.Lock()
 
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
@@ -162,7 +171,7 @@ class WhisperVerifier:
     def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int]) -> str | None:
         import ctranslate2
 
-        if not wait and (self._deciding or self._lock.locked()):
+        if not wait and (self._deciding or self._background.locked()):
             return None  # declined before any work (the features cost too)
         tail_s = max(TAIL_SILENCE_S, WINDOW_S - audio.size / 16000)
         padded = np.concatenate([audio, np.zeros(int(16000 * tail_s), dtype=np.float32)])
@@ -172,25 +181,32 @@ class WhisperVerifier:
         # max_length counts the prompt too.
         max_tokens = min(448, len(start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
         if not wait:
-            if self._deciding or not self._lock.acquire(blocking=False):
+            if self._deciding or not self._background.acquire(blocking=False):
                 return None
+            lock = self._background
         else:
             with self._count:
                 self._deciding += 1
             try:
                 self._lock.acquire()
-            finally:
+            except BaseException:
                 with self._count:
                     self._deciding -= 1
-        try:  # one run at a time: what CTranslate2's threads spend meanwhile is this run's
-            native0 = native_threads_ns()
+                raise
+            lock = self._lock
+        try:  # CPU: what CTranslate2's threads spend meanwhile, at most one core for the run (one
+            # thread each; a background run beside it spends the rest)
+            native0, wall0 = native_threads_ns(), time.monotonic_ns()
             result = self._whisper.model.generate(
                 ctranslate2.StorageView.from_array(batch), [start], beam_size=beam,
                 max_length=max_tokens, no_repeat_ngram_size=3, suppress_blank=True,
             )
-            self._spent.ns = native_threads_ns() - native0
+            self._spent.ns = min(native_threads_ns() - native0, time.monotonic_ns() - wall0)
         finally:
-            self._lock.release()
+            lock.release()
+            if wait:
+                with self._count:
+                    self._deciding -= 1
         ids = [i for i in result[0].sequences_ids[0] if i < self._eot]
         return trim_repeats(str(self._whisper.hf_tokenizer.decode(ids)))
 

@@ -2,7 +2,8 @@
 
 Whisper (CTranslate2) decodes in its own native threads, so the thread that asks for a listen
 spends almost none of its CPU (measured: 5 ms of 255). Its cost is the CPU time those threads
-used while the one shared model ran (``WhisperVerifier`` runs one listen at a time), read from
+used while a listen ran, at most one core for its wall time (``WhisperVerifier`` runs at most a
+decision's listen and a background one at once, one thread each), read from
 ``/proc/self/task/*/schedstat`` (nanoseconds, Linux): every thread that is not a Python thread.
 Elsewhere it reads as zero, and the listens' CPU is then the asking thread's only.
 """
