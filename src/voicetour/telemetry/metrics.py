@@ -5,7 +5,8 @@ One ``Metrics`` per server process (its own registry, so tests can build many ap
 - recognizer (the core, per frame): utilization ``voicetour_busy_seconds_total{stage="frame"}``;
   saturation ``voicetour_processing_lag_seconds`` (audio arrival → processed) and
   ``voicetour_worker_queue_depth``; errors ``voicetour_errors_total{stage="session"}``.
-- verifier (whisper, one shared model): utilization ``voicetour_busy_seconds_total{stage="verify"}``;
+- verifier (whisper, one shared model, a decision's listen and a background one at once):
+  utilization ``voicetour_busy_seconds_total{stage="verify"}``;
   saturation shows as processing lag; errors as the recognizer's.
 - intent ranking: utilization ``voicetour_busy_seconds_total{stage="rank"}`` (inline, never queues).
 - socket send queue: ``voicetour_send_seconds``; saturation ``voicetour_send_queue_depth``;
