@@ -201,12 +201,13 @@ class Session(TurnDecisions):
             if early is not None and (self.config.listen.doubt_carefully or self._trusted_early(early)):
                 return early  # words for all the speech (not trusted: heard again carefully, ``_doubted``)
             sounds = self.engine.sounds
-            if careful is not None and (self._names(careful) or self._like_grammar(turn, careful)) and (
+            if careful is not None and self._names(careful) and (
                     not turn.careful_hint or hinted_alike(turn.heard_text, careful, sounds, EARLY_HINTED_ALIKE)):
                 return careful  # heard carefully at once (``_troubled``), and not the hint's words parroted;
-                # careful words that name nothing (nor sound like the grammar's page) are heard again
-                # quickly: in noise a careful listen may hear worse ("Open the save." where a quick one
-                # heard "open the settings")
+                # careful words that name nothing are heard again quickly: in noise a careful listen may
+                # hear worse ("Open the save." where a quick one heard "open the settings"; "Let's roll
+                # that." where it heard "Scroll up."). Not skipped when they sound like the grammar's
+                # words: "Let's roll that." sounds just like the grammar's "a role" (the Team page)
             if careful is None and self._troubled(turn):
                 kind, hint = "careful", careful_hint(turn.final or turn.partial, self.engine.ranker, self.config.policy)
         if kind == "careful":

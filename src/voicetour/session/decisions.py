@@ -139,12 +139,6 @@ class TurnDecisions:
         """Whether ``text`` names a target or a control word."""
         return control_of(text) is not None or self._named(text) is not None
 
-    def _like_grammar(self, turn: Turn, text: str) -> bool:
-        """Whether the grammar's words name a page and ``text`` sounds like them (``choose``'s
-        ``alike``: piper's "show me the invoice", whisper's "Show me the End Voice.")."""
-        return self._named(turn.partial) is not None and (
-            self.engine.sounds.alike(turn.partial, text) >= self.config.policy.alike_score)
-
     def _enough(self, turn: Turn) -> bool:
         """Whether there has been enough speech to show a page before the person pauses."""
         return turn.spoken_ms >= self.config.policy.min_early_speech_ms
