@@ -75,7 +75,8 @@ class ListenConfig:
     it (AdminBSB's slowest requests: three whisper runs after the speech ended). Careful words
     that name nothing are heard again quickly (noisy files the careful listen heard worse than
     the quick one: "Open the save." for "open the settings"). AdminBSB, with ``focus_careful``:
-    0.958 / p95 424 ms off, 0.958 / 277 ms on (docs/measuring.md)."""
+    0.958 / p95 424 ms off, 0.958 / 277 ms on, one run each (runs of the same code spread
+    277-402 ms: docs/measuring.md)."""
     focus_careful: bool = True
     """A careful listen reads the names of the likeliest targets (``Transcribe.focus``: the five
     best of the grammar's words and of each of the verifier's) instead of all the product's
