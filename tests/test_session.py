@@ -720,10 +720,10 @@ def test_the_grammars_page_stands_when_the_verifiers_words_sound_like_it(grammar
     assert next(e for e in events if isinstance(e, Final)).source == "verifier"
 
 
-def test_part_of_a_name_heard_at_a_pause_waits_for_the_end() -> None:
-    """A pause inside a sentence ("I have a question, ..." heard as "I can request": AdminLTE's
-    Request new password control, whose other word is on every sign-in page) is not the place to
-    go to a page named only in part: the end decides."""
+def _sign_in_navs(quick: str, careful: str | None = None,
+                  config: SessionConfig | None = None) -> tuple[list[Navigate], SpeechEnded]:
+    """The pages gone to on three sign-in pages when the verifier hears ``quick`` (and, listening
+    carefully, ``careful``), and the end of the speech."""
     import dataclasses
 
     from voicetour.session.engine import Engine
@@ -737,17 +737,34 @@ def test_part_of_a_name_heard_at_a_pause_waits_for_the_end() -> None:
         {"id": "forgot", "url": "/forgot.html", "title": "Forgot password",
          "elements": [{"id": "request", "label": "Request new password", "selector": "#request"}]},
     ]})
-    engine = Engine.for_site(site, verify=False)
+    verifier = _Verifier(lambda pcm, thorough: careful if thorough and careful is not None else quick)
+    eng = dataclasses.replace(Engine.for_site(site, verify=False), verifier=verifier)
+    events = run(Session(eng, recognizer=ScriptedRecognizer({}, final=""), config=config), speech())
+    return [e for e in events if isinstance(e, Navigate)], next(e for e in events if isinstance(e, SpeechEnded))
 
-    def navs(verifier_words: str) -> tuple[list[Navigate], SpeechEnded]:
-        eng = dataclasses.replace(engine, verifier=_Verifier(verifier_words))
-        events = run(Session(eng, recognizer=ScriptedRecognizer({}, final="")), speech())
-        return [e for e in events if isinstance(e, Navigate)], next(e for e in events if isinstance(e, SpeechEnded))
 
-    part, ended = navs("I can request")
+def test_part_of_a_name_heard_at_a_pause_waits_for_the_end() -> None:
+    """A pause inside a sentence ("I have a question, ..." heard as "I can request": AdminLTE's
+    Request new password control, whose other word is on every sign-in page) is not the place to
+    go to a page named only in part: the end decides."""
+    part, ended = _sign_in_navs("I can request")
     assert [n.url for n in part] == ["/forgot.html"] and part[0].audio_ms == ended.audio_ms  # at the end
-    whole, ended = navs("I can request a new password")
+    whole, ended = _sign_in_navs("I can request a new password")
     assert [n.url for n in whole] == ["/forgot.html"] and whole[0].audio_ms < ended.audio_ms  # at the pause
+
+
+def test_part_of_a_name_heard_whole_by_a_careful_listen_is_gone_to_at_the_pause() -> None:
+    """``ListenConfig.careful_partial``: "Show Me Mavic Form Elements", then carefully "Show me
+    the basic form elements." (espeak-ng, AdminBSB). Careful words naming another target, or the
+    same in part again, leave it to the end; so does the option turned off."""
+    whole, ended = _sign_in_navs("I can request", careful="I can request a new password")
+    assert [n.url for n in whole] == ["/forgot.html"] and whole[0].audio_ms < ended.audio_ms  # at the pause
+    for careful in ("I can request", "I can repeat the password"):
+        part, ended = _sign_in_navs("I can request", careful=careful)
+        assert [n.url for n in part] == ["/forgot.html"] and part[0].audio_ms == ended.audio_ms
+    off = SessionConfig(listen=ListenConfig(careful_partial=False))
+    part, ended = _sign_in_navs("I can request", careful="I can request a new password", config=off)
+    assert [n.url for n in part] == ["/forgot.html"] and part[0].audio_ms == ended.audio_ms
 
 
 class _PromptedVerifier(_Verifier):

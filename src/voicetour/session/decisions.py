@@ -12,7 +12,7 @@ from voicetour.events import Candidate, Candidates, Event, ListenKind, Partial, 
 from voicetour.intent.naming import Target
 from voicetour.intent.ranker import Ranked
 from voicetour.intent.text import content_stems, control_of
-from voicetour.session.choose import Choice, careful_hint, focus_names
+from voicetour.session.choose import Choice, careful_hint, focus_names, hinted_alike
 from voicetour.session.config import SessionConfig
 from voicetour.session.engine import Engine
 from voicetour.session.listening import Step
@@ -243,9 +243,11 @@ class TurnDecisions:
             return None  # the start of another page's name: wait for a longer pause, or more words
         if not self._whole(text, named, turn):
             if named.is_element or not self.engine.ranker.says_most(text, named):
-                return []  # part of a name, at a pause the person may speak on from ("I have a question,"
-                # heard "I can request": the Request new password control): the end decides
-            if self.endpointer.silence_ms < self.config.policy.ahead_ms:
+                again = self._whole_again(turn, text, named) if careful else False
+                if not again:  # part of a name, at a pause the person may speak on from ("I have a question,"
+                    return None if again is None else []  # heard "I can request": the Request new password
+                    # control): the end decides, unless a careful listen hears the name whole
+            elif self.endpointer.silence_ms < self.config.policy.ahead_ms:
                 return None  # most of a page's name ("Jummy the Datatables": Jquery Datatables): shown after
                 # a longer pause than a speaker makes inside a sentence, not at the end (400 ms)
         if turn.spoken_ms < self.config.policy.min_page_speech_ms and named not in (self.tour.choices or ()):
@@ -254,6 +256,22 @@ class TurnDecisions:
         if turn.committed is not None and turn.committed.url == named.url:
             return []
         return self._switch(turn, named)
+
+    def _whole_again(self, turn: Turn, text: str, named: Target) -> bool | None:
+        """Whether a careful listen hears the target that ``text`` names only in part, whole
+        (``ListenConfig.careful_partial``; None: its words are on their way). At the CAREFUL step
+        that target is then gone to at once rather than at the end, which goes there on the quick
+        words anyway ("Show Me Mavic Form Elements", then "Show me the basic form elements.";
+        espeak-ng, AdminBSB: 385 ms after the speech ended). Careful words naming another target,
+        or the same one in part again, leave it to the end."""
+        if not self.config.listen.careful_partial:
+            return False
+        again = self._listen("careful", careful_hint(turn.partial, self.engine.ranker, self.config.policy))
+        if again is None:
+            return None
+        if again == text or turn.careful_hint and not hinted_alike(text, again, self.engine.sounds):
+            return False
+        return self._named(again) == named and self._whole(again, named, turn)
 
     def _until_deadline(self, turn: Turn, pause: Pause) -> list[Event] | None:
         """Wait for the verifier's words on their way (the frames go on), but when the grammar is

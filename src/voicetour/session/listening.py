@@ -83,6 +83,10 @@ class ListenConfig:
     words. The careful listens of AdminBSB (31) and AdminLTE 3 (24), heard again offline: right
     page 10 -> 11 and 3 -> 2 (lost "text editors" where the grammar named nothing), none wrong,
     p50 245 -> 177 ms and 252 -> 174 ms a listen."""
+    careful_partial: bool = True
+    """At the CAREFUL step, words for all the speech that name a target only in part ("Show Me
+    Mavic Form Elements") are heard again carefully, and the target is gone to when the careful
+    words name it whole (``TurnDecisions._whole_again``); otherwise, as before, the end decides."""
     min_speech_ms: int = 200
     """Voiced audio an utterance needs before a pause is decided on: whisper makes words of a
     short clip of noise ("Go back." from 100 ms of a 20 dB room at the start of "how do I invite a
