@@ -10,8 +10,11 @@ import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocket
+from websockets import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
 
 from voicetour.server import proxy as proxy_module
 from voicetour.server.app import create_app
@@ -39,7 +42,28 @@ async def chunks(request: Request) -> Response:
     return StreamingResponse(gen())  # type: ignore[arg-type]
 
 
+async def live(ws: WebSocket) -> None:
+    """The product's own socket: says who it sees, echoes, sends a big message or closes on request."""
+    offered = ws.headers.get("sec-websocket-protocol", "")
+    await ws.accept(subprotocol="chat.v1" if "chat.v1" in offered else None)
+    await ws.send_text(f"cookie={ws.headers.get('cookie', '')};origin={ws.headers.get('origin', '')}")
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("bytes") is not None:
+            await ws.send_bytes(message["bytes"][::-1])
+        elif message["text"] == "big":
+            await ws.send_text("b" * (2 << 20))
+        elif message["text"] == "bye":
+            await ws.close(code=4001, reason="bye now")
+            return
+        else:
+            await ws.send_text(message["text"].upper())
+
+
 UPSTREAM = Starlette(routes=[
+    WebSocketRoute("/product/live", live),
     Route("/product/login", login),
     Route("/product/echo", echo, methods=["GET", "POST"]),
     Route("/product/chunks", chunks),
@@ -109,3 +133,40 @@ def test_large_bodies_are_cut_and_unreachable_products_say_so_without_their_addr
     with TestClient(_app("http://127.0.0.1:9/internal/")) as client:
         down = client.get("/internal/page")
         assert down.status_code == 502 and "127.0.0.1" not in down.text and "internal" not in down.text
+
+
+def test_the_products_own_sockets_pass_through(upstream) -> None:  # type: ignore[no-untyped-def]
+    """A real voicetour server and a real product server on 127.0.0.1: the product's page, shown
+    on voicetour's origin, opens its socket there and talks to the product."""
+    with running(_app(f"http://127.0.0.1:{upstream}/product/")) as port:
+        ours = f"http://127.0.0.1:{port}"
+        with connect(f"ws://127.0.0.1:{port}/product/live?x=1", origin=ours, subprotocols=["chat.v1"],  # type: ignore[list-item]
+                     additional_headers={"Cookie": "sid=alice"}) as ws:
+            assert ws.subprotocol == "chat.v1"
+            product = f"http://127.0.0.1:{upstream}"
+            assert ws.recv(timeout=5) == f"cookie=sid=alice;origin={product}"  # hers, as the product's page
+            ws.send("hello")
+            assert ws.recv(timeout=5) == "HELLO"
+            ws.send(b"\x01\x02\x03")
+            assert ws.recv(timeout=5) == b"\x03\x02\x01"
+            ws.send("bye")
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=5)
+            said = closed.value.rcvd
+            assert said is not None and (said.code, said.reason) == (4001, "bye now")
+        with connect(f"ws://127.0.0.1:{port}/product/live", origin=ours) as ws:  # type: ignore[arg-type]
+            ws.recv(timeout=5)
+            ws.send("big")  # over MAX_MESSAGE_BYTES from the product: closed, and said why
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=5)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        for path, origin in (("/product/live", "http://evil.example"), ("/product/..%2fsecret", ours)):
+            with pytest.raises(InvalidStatus) as refused:
+                connect(f"ws://127.0.0.1:{port}{path}", origin=origin)  # type: ignore[arg-type]
+            assert refused.value.response.status_code == 403
+    with running(_app("http://127.0.0.1:9/internal/")) as port:
+        with connect(f"ws://127.0.0.1:{port}/internal/live") as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=15)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1014
+            assert "127.0.0.1" not in closed.value.rcvd.reason and "internal" not in closed.value.rcvd.reason

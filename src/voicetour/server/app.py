@@ -37,6 +37,7 @@ from voicetour.server.ask import answer as typed_answer
 from voicetour.server.parking import KEEP_TRACES, Sessions
 from voicetour.server.protocol import error
 from voicetour.server.proxy import METHODS, proxy
+from voicetour.server.proxy_socket import socket_proxy
 from voicetour.server.socket import SessionSocket, subprotocol
 from voicetour.session.engine import Engine
 from voicetour.session.reply import task_of
@@ -181,6 +182,7 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         routes.append(Mount("", StaticFiles(directory=app_dir, html=True), name="product"))
     else:
         routes.append(Route("/{path:path}", proxy(site.base_url), methods=METHODS))
+        routes.append(WebSocketRoute("/{path:path}", socket_proxy(site.base_url)))
     # The embed snippet runs on the product's origin and loads our script, worklet and site
     # summary: those, and nothing else, may be read from another origin.
     cors = Middleware(CorsFor, prefixes=(f"{PREFIX}/static/", f"{PREFIX}/site"))
