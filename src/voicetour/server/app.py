@@ -71,10 +71,17 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
     async def tour(request: Request) -> Response:
         return FileResponse(STATIC / "tour.html")
 
+    async def product_worker(request: Request) -> Response:
+        """The service worker that keeps the product's absolute URLs on this origin (static/product-worker.js),
+        allowed to serve the whole origin, where the product is."""
+        return FileResponse(STATIC / "product-worker.js", media_type="text/javascript",
+                            headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
+
     async def site_summary(request: Request) -> Response:
         return JSONResponse({
             "name": site.name,
             "root": site.root_path,
+            "product": _origin(site.base_url) if site.base_url and app_dir is None else "",
             "pages": [{"id": p.id, "url": p.url, "title": p.title} for p in site.pages],
             "examples": _examples(engine),
         })
@@ -166,6 +173,7 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
     own: list[Route | Mount | WebSocketRoute] = [
         Route("/", tour),
         Route("/site", site_summary),
+        Route("/product-worker.js", product_worker),
         Route("/health", health),
         Route("/ask", ask, methods=["POST"]),
         Route("/metrics", metrics_page),
@@ -261,8 +269,16 @@ async def _sweep(sessions: Sessions, interval: float = 5.0) -> None:
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    """``scheme://host[:port]`` as a browser writes an origin (lower case, no default port)."""
+    parts = urlsplit(url.lower())
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
 
 
 def _examples(engine: Engine) -> list[str]:

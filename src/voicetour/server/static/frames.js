@@ -9,7 +9,9 @@
   const MAX_LOADING = 2;
   const STALE_MS = 120000;
 
-  window.VoicetourFrames = function (stage, toFrameUrl, toSiteUrl, onShown, onUserNavigated) {
+  // ``productOrigin()``: the proxied product's own origin ("" if none); a link to it inside a
+  // frame is followed on this origin, where the product is (docs/protocol.md).
+  window.VoicetourFrames = function (stage, toFrameUrl, toSiteUrl, onShown, onUserNavigated, productOrigin) {
     const spares = new Map();  // site url -> {frame, loaded, loadedAt, usedAt}
     const waiting = [];        // site urls waiting for a free loading slot
     let loading = 0;
@@ -55,7 +57,27 @@
       spares.delete(url);
     }
 
+    // A link to the product's own origin, written in full, would take the frame off this
+    // origin (no highlight, no pre-rendered swap): it is followed here, path for path.
+    function keepLinksHere(frame) {
+      const origin = productOrigin ? productOrigin() : "";
+      let doc = null;
+      try { doc = frame.contentDocument; } catch (e) { return; }
+      if (!origin || !doc || doc.voicetourLinks) return;
+      doc.voicetourLinks = true;
+      doc.addEventListener("click", (e) => {
+        const a = e.target && e.target.closest ? e.target.closest("a[href]") : null;  // (the frame's Element, not ours)
+        if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+        if ((a.target && a.target !== "_self") || a.hasAttribute("download")) return;
+        const url = new URL(a.href, doc.baseURI);
+        if (url.origin !== origin) return;
+        e.preventDefault();
+        frame.contentWindow.location.assign(url.pathname + url.search + url.hash);
+      });
+    }
+
     function onLoad(frame) {
+      keepLinksHere(frame);
       if (frame === visible()) {
         const path = pathOf(frame);
         if (pendingShow !== null) {

@@ -7,6 +7,7 @@
   const stage = $("stage");
   const OWN = new URL(".", location.href).pathname;  // voicetour's own routes: "/voicetour/"
   let root = "/";              // where the product's page urls are on this origin (the site summary says)
+  let product = "";            // the proxied product's own origin, if any (ditto)
   let ws = null;
   let current = null;          // product URL (site-relative) shown in the frame
   let pendingHighlight = null; // selector to apply once the frame has loaded
@@ -32,7 +33,7 @@
   }, (path) => {
     const url = toSiteUrl(path);
     if (url !== null && url !== current) { current = url; send({ type: "page", url }); }  // the user clicked around
-  });
+  }, () => product);
   const frame = () => frames.visible();
 
   function show(url) {
@@ -269,8 +270,24 @@
     $("ask-text").value = "";
   });
 
-  fetch(OWN + "site").then((r) => r.json()).then((site) => {
+  // The service worker that answers the product's absolute URLs from this origin (product-worker.js),
+  // active before the first frame loads; without one (no proxied product, a browser or an address
+  // that does not allow it) the tour goes on as before.
+  async function keepProductHere() {
+    if (!product || !("serviceWorker" in navigator)) return;
+    try {
+      await navigator.serviceWorker.register(OWN + "product-worker.js?product=" + encodeURIComponent(product),
+                                             { scope: "/" });
+      await Promise.race([navigator.serviceWorker.ready, new Promise((r) => setTimeout(r, 3000))]);
+    } catch (e) {
+      console.warn("voicetour: the product's absolute URLs load from its own origin:", e);
+    }
+  }
+
+  fetch(OWN + "site").then((r) => r.json()).then(async (site) => {
     root = site.root || "/";
+    product = site.product || "";
+    await keepProductHere();
     $("site-name").textContent = site.name;
     $("examples").textContent = site.examples.length ? "Try: “" + site.examples.slice(0, 3).join("”, “") + "”" : "";
     // ?page=/billing.html opens the tour on that page (a deep link); else on the first page.
