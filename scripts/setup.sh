@@ -10,6 +10,7 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
 command -v chromium >/dev/null || need+=(chromium)
 [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || need+=(haproxy)  # voicetour cluster: the load balancer
+command -v openssl >/dev/null || need+=(openssl)  # the tests' TLS certificates
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null

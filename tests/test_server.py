@@ -275,3 +275,45 @@ def test_a_typed_request_without_a_conversation(app) -> None:  # type: ignore[no
     # Another site's page may not ask; the product's own pages may, and may read the answer.
     foreign = c.post("/voicetour/ask", json={"type": "text", "text": "billing"}, headers={"Origin": "http://evil.example"})
     assert foreign.status_code == 403 and foreign.json()["code"] == "origin"
+
+
+def test_one_address_opening_conversations_in_a_loop_is_told_to_wait(site, engine) -> None:  # type: ignore[no-untyped-def]
+    from starlette.websockets import WebSocketDisconnect
+
+    from voicetour.server.limits import Arrivals
+
+    app = create_app(site, app_dir=demo_app_dir(), engine=engine, connects_per_minute=3)
+    with TestClient(app) as client:
+        for _ in range(3):
+            with client.websocket_connect("/voicetour/ws") as ws:
+                assert ws.receive_json()["type"] == "ready"
+        with client.websocket_connect("/voicetour/ws") as ws:
+            told = ws.receive_json()
+            assert told["code"] == "busy" and "a minute" in told["message"]
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 1013
+        assert 'voicetour_errors_total{code="rate",stage="socket"} 1.0' in client.get("/voicetour/metrics").text
+    now = [0]
+    arrivals = Arrivals(2, lambda: now[0])
+    assert [arrivals.admit("a") for _ in range(3)] == [True, True, False]
+    assert arrivals.admit("b")  # another address has its own count
+    now[0] += 30 * 10**9
+    assert not arrivals.admit("a")  # trying again within the minute counts too
+    now[0] += 61 * 10**9
+    assert arrivals.admit("a")  # the minute has passed
+    assert all(Arrivals(0, lambda: 0).admit("a") for _ in range(100))  # 0: no limit
+
+
+def test_traces_without_transcripts_keep_timings_and_pages_not_words(site, engine) -> None:  # type: ignore[no-untyped-def]
+    admin = {"Authorization": "Bearer k3y"}
+    for transcripts in (True, False):
+        app = create_app(site, app_dir=demo_app_dir(), engine=engine, admin_key="k3y", transcripts=transcripts)
+        with TestClient(app) as client:
+            with client.websocket_connect("/voicetour/ws") as ws:
+                session = ws.receive_json()["session"]
+                ws.send_text(json.dumps({"type": "text", "text": "my password is hunter2 show me billing"}))
+                receive_until(ws, "say")
+            trace = client.get(f"/voicetour/trace/{session}", headers=admin).text
+        assert ("hunter2" in trace) is transcripts
+        assert "/billing.html" in trace  # where the visitor was taken is kept either way

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from voicetour.errors import UsageError, VoicetourError
+from voicetour.server.limits import CONNECTS_PER_MINUTE
 
 
 def demo_site_path() -> Path:
@@ -183,15 +184,26 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
         app_dir = demo_app_dir()
     if app_dir is not None and not app_dir.is_dir():
         raise VoicetourError(f"--app-dir {app_dir}: not a folder")
+    certfile, keyfile = getattr(args, "tls_cert", None), getattr(args, "tls_key", None)
+    if bool(certfile) != bool(keyfile):
+        raise UsageError("--tls-cert and --tls-key go together")
+    for given in (certfile, keyfile):
+        if given and not Path(given).is_file():
+            raise UsageError(f"{given}: no such file")
     app = create_app(site, app_dir=app_dir, admin_key=os.environ.get("VOICETOUR_ADMIN_KEY") or None,
                      max_sessions=getattr(args, "max_sessions", None),
-                     allowed_origins=tuple(getattr(args, "allow_origin", None) or ()))
-    print(f"voicetour: {site.name} tour on http://{args.host}:{args.port}/voicetour/  (Ctrl-C to stop)", flush=True)
+                     allowed_origins=tuple(getattr(args, "allow_origin", None) or ()),
+                     connects_per_minute=getattr(args, "connects_per_minute", CONNECTS_PER_MINUTE),
+                     transcripts=not getattr(args, "no_transcripts", False))
+    scheme = "https" if certfile else "http"
+    print(f"voicetour: {site.name} tour on {scheme}://{args.host}:{args.port}/voicetour/  (Ctrl-C to stop)",
+          flush=True)
     if not os.environ.get("VOICETOUR_ADMIN_KEY"):
         print(f"voicetour: traces: curl -H 'Authorization: Bearer {app.state.admin_key}' "
-              f"http://{args.host}:{args.port}/voicetour/trace  (set VOICETOUR_ADMIN_KEY to choose the key)",
+              f"{scheme}://{args.host}:{args.port}/voicetour/trace  (set VOICETOUR_ADMIN_KEY to choose the key)",
               flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws_max_size=1 << 16)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws_max_size=1 << 16,
+                ssl_certfile=certfile, ssl_keyfile=keyfile)
     return 0
 
 
@@ -212,7 +224,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
     processes = args.processes or max(1, (os.cpu_count() or 1) // CORES_PER_PROCESS)
     if args.print_config:
-        print(config(args.port, [(f"n{i}", 8000 + i) for i in range(1, processes + 1)], args.host), end="")
+        print(config(args.port, [(f"n{i}", 8000 + i) for i in range(1, processes + 1)], args.host, args.tls_pem),
+              end="")
         return 0
     serve = ["--site", args.site or str(demo_site_path())]
     if args.app_dir or not args.site:
@@ -220,13 +233,16 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     # The machine's capacity, shared by its processes (each would otherwise admit the whole of it).
     share = args.max_sessions or max(1, int(SESSIONS_PER_CORE * (os.cpu_count() or 1) / processes))
     serve += ["--max-sessions", str(share)]
+    serve += ["--connects-per-minute", "0"]  # every visitor comes from HAProxy's address: it limits them (haproxy.cfg)
     for origin in args.allow_origin or ():
         serve += ["--allow-origin", origin]
     key = os.environ.get("VOICETOUR_ADMIN_KEY") or secrets.token_urlsafe(24)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` stops the processes and HAProxy too
     logs = Path(args.logs) if args.logs else Path(tempfile.mkdtemp(prefix="voicetour-cluster-"))
+    if args.tls_pem and not Path(args.tls_pem).is_file():
+        raise UsageError(f"--tls-pem {args.tls_pem}: no such file")
     with running_cluster(serve, processes, logs, port=args.port, host=args.host,
-                         env={"VOICETOUR_ADMIN_KEY": key}) as cluster:
+                         env={"VOICETOUR_ADMIN_KEY": key}, tls_pem=args.tls_pem) as cluster:
         print(f"voicetour: {processes} server processes behind HAProxy: {cluster.url}/voicetour/  (Ctrl-C to stop)\n"
               f"voicetour: processes on ports {', '.join(str(n.port) for n in cluster.nodes)}; logs and haproxy.cfg in "
               f"{logs}", flush=True)
@@ -279,12 +295,19 @@ def cmd_looks(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _tls_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS and wss with this certificate (chain) file; "
+                                                     "browsers open the microphone only on https or localhost")
+    p.add_argument("--tls-key", metavar="PEM", help="...and its private key")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="voicetour", description="Voice tours of web apps.")
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="serve the bundled demo app with its voice tour")
     d.add_argument("--port", type=int, default=8000)
     d.add_argument("--host", default="127.0.0.1")
+    _tls_options(d)
     d.set_defaults(func=lambda a: cmd_serve(a, demo=True), site=None)
     s = sub.add_parser("serve", help="serve a voice tour for a product described by a site file")
     s.add_argument("--site", required=True, help="site.json")
@@ -296,6 +319,13 @@ def parser() -> argparse.ArgumentParser:
                         "voicetour's own origin are always allowed)")
     s.add_argument("--max-sessions", type=int, help="open conversations at once; more are told the tour is busy "
                                                     "(default: 1.5 per core, measured: 3 on 2 cores)")
+    s.add_argument("--connects-per-minute", type=int, default=CONNECTS_PER_MINUTE,
+                   help="conversations one client address may open a minute; more are told to wait "
+                        f"(default {CONNECTS_PER_MINUTE}; 0: no limit; behind a load balancer, limit there: "
+                        "docs/security.md)")
+    s.add_argument("--no-transcripts", action="store_true",
+                   help="keep what visitors say out of the traces (/voicetour/trace): timings and pages only")
+    _tls_options(s)
     s.set_defaults(func=cmd_serve)
     cl = sub.add_parser("cluster", help="several server processes behind HAProxy on one address (every core)")
     cl.add_argument("--processes", type=int, help="server processes (default: one per two cores: docs/deploy.md)")
@@ -306,6 +336,8 @@ def parser() -> argparse.ArgumentParser:
     cl.add_argument("--max-sessions", type=int,
                     help="open conversations per process (default: its share of 1.5 per core of the machine)")
     cl.add_argument("--allow-origin", action="append", metavar="URL", help="as for serve")
+    cl.add_argument("--tls-pem", metavar="PEM", help="HTTPS and wss at the balancer: the certificate chain and its "
+                                                     "private key in one PEM file (TLS ends at HAProxy)")
     cl.add_argument("--logs", help="folder for the processes' logs and haproxy.cfg (default: a new temporary one)")
     cl.add_argument("--print-config", action="store_true",
                     help="print the HAProxy configuration (processes on ports 8001, 8002, ...) and stop")

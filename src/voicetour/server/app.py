@@ -34,6 +34,7 @@ from voicetour import clock as real_clock
 from voicetour.intent.naming import ACTION_VERBS
 from voicetour.server import PREFIX
 from voicetour.server.ask import answer as typed_answer
+from voicetour.server.limits import CONNECTS_PER_MINUTE, Arrivals
 from voicetour.server.parking import KEEP_TRACES, Sessions
 from voicetour.server.protocol import error
 from voicetour.server.proxy import METHODS, proxy
@@ -55,14 +56,16 @@ ASK_AT_ONCE = 4
 
 def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = None,
                clock: Callable[[], int] = real_clock.monotonic_ns, admin_key: str | None = None,
-               max_sessions: int | None = None, allowed_origins: tuple[str, ...] = ()) -> Starlette:
+               max_sessions: int | None = None, allowed_origins: tuple[str, ...] = (),
+               connects_per_minute: int = CONNECTS_PER_MINUTE, transcripts: bool = True) -> Starlette:
     """The ASGI app: the tour page at /voicetour/, the product at the root (from ``app_dir``, or
     proxied from the site's base_url). ``clock`` (monotonic ns) is the only clock the server
     reads for sessions and their traces. The traces hold what visitors said: /trace answers only
     ``Authorization: Bearer <admin_key>`` (a random key when none is given: ``app.state.admin_key``).
     Sessions are opened from pages of voicetour's own origin, the product's (base_url) and
     ``allowed_origins`` only: any other site's page is refused (a client that sends no Origin, not
-    a browser, is let in)."""
+    a browser, is let in). One client address opens at most ``connects_per_minute`` sockets a
+    minute (0: no limit); ``transcripts=False`` keeps what visitors said out of the traces."""
     admin_key = admin_key or secrets.token_urlsafe(24)
     engine = engine or Engine.for_site(site)
     metrics = Metrics()
@@ -86,7 +89,8 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
             "examples": _examples(engine),
         })
 
-    sessions = Sessions(traces, clock, max_sessions)
+    sessions = Sessions(traces, clock, max_sessions, words=transcripts)
+    arrivals = Arrivals(connects_per_minute, clock)
 
     async def health(request: Request) -> Response:
         """For a load balancer's checks: the process is up; how full it is."""
@@ -106,6 +110,13 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
             await ws.send_json(error("origin", f"voicetour does not take conversations from pages of "
                                                f"{str(origin)[:100]} (voicetour serve --allow-origin adds a site)"))
             await ws.close(code=1008)
+            return
+        if not arrivals.admit(ws.client.host if ws.client else ""):
+            metrics.errors.labels("socket", "rate").inc()
+            await ws.accept(subprotocol=subprotocol(ws))
+            await ws.send_json(error("busy", f"Too many conversations from your address (at most "
+                                             f"{arrivals.per_minute} a minute); try again in a moment."))
+            await ws.close(code=1013)
             return
         await SessionSocket(ws, engine, metrics, sessions, clock).run()
 

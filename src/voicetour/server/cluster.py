@@ -47,10 +47,13 @@ def haproxy_path() -> str:
     return found
 
 
-def config(port: int, nodes: list[tuple[str, int]], host: str = "127.0.0.1") -> str:
-    """HAProxy's configuration: listen on ``host:port``, balance over ``nodes`` (name, port)."""
+def config(port: int, nodes: list[tuple[str, int]], host: str = "127.0.0.1", tls_pem: str | None = None) -> str:
+    """HAProxy's configuration: listen on ``host:port``, balance over ``nodes`` (name, port);
+    with ``tls_pem`` (certificate chain and private key in one PEM file), HTTPS and wss there,
+    ending TLS at the balancer."""
     servers = "\n".join(f"    server {name} 127.0.0.1:{p} check cookie {name}" for name, p in nodes)
-    return TEMPLATE.read_text().replace("{bind}", f"{host}:{port}").replace("{servers}", servers)
+    bind = f"{host}:{port}" + (f" ssl crt {tls_pem}" if tls_pem else "")
+    return TEMPLATE.read_text().replace("{bind}", bind).replace("{servers}", servers)
 
 
 @dataclass
@@ -85,7 +88,9 @@ def _wait_until_up(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Pa
             if proc.poll() is not None:
                 raise UsageError(f"{log.name}: it stopped at start: {log.read_text(errors='replace').strip()[-600:]}")
         try:
-            if httpx.get(url + PREFIX + "/health", timeout=2).status_code == 200:
+            # (the balancer just started here, with the operator's certificate: whether a browser
+            # trusts it is not this check's business)
+            if httpx.get(url + PREFIX + "/health", timeout=2, verify=False).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -95,9 +100,11 @@ def _wait_until_up(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Pa
 
 @contextlib.contextmanager
 def running_cluster(serve_args: list[str], processes: int, log_dir: Path, port: int | None = None,
-                    host: str = "127.0.0.1", env: dict[str, str] | None = None) -> Iterator[Cluster]:
+                    host: str = "127.0.0.1", env: dict[str, str] | None = None,
+                    tls_pem: str | None = None) -> Iterator[Cluster]:
     """Start ``processes`` × ``voicetour serve SERVE_ARGS`` (each on a free port of 127.0.0.1)
-    and HAProxy in front of them on ``host:port``; stop them all afterwards."""
+    and HAProxy in front of them on ``host:port`` (HTTPS with ``tls_pem``: ``config``); stop
+    them all afterwards."""
     if processes < 1:
         raise UsageError(f"--processes {processes}: at least one")
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -117,14 +124,14 @@ def running_cluster(serve_args: list[str], processes: int, log_dir: Path, port: 
         for node in nodes:
             _wait_until_up(f"http://127.0.0.1:{node.port}", [node.process], [log_dir / f"{node.name}.log"])
         cfg = log_dir / "haproxy.cfg"
-        cfg.write_text(config(port, [(n.name, n.port) for n in nodes], host))
+        cfg.write_text(config(port, [(n.name, n.port) for n in nodes], host, tls_pem))
         checked = subprocess.run([haproxy, "-c", "-f", str(cfg)], capture_output=True, text=True)
         if checked.returncode != 0:
             raise UsageError(f"{cfg}: haproxy refused it: {(checked.stderr or checked.stdout).strip()[-600:]}")
         with (log_dir / "haproxy.log").open("wb") as f:
             balancer = subprocess.Popen([haproxy, "-f", str(cfg), "-db"], stdout=f, stderr=subprocess.STDOUT,
                                         start_new_session=True)
-        url = f"http://{host}:{port}"
+        url = f"{'https' if tls_pem else 'http'}://{host}:{port}"
         _wait_until_up(url, [balancer], [log_dir / "haproxy.log"])
         yield Cluster(url, nodes, balancer)
     finally:

@@ -38,9 +38,11 @@ class Sessions:
     ``ready`` message); and the traces of recent sessions."""
 
     def __init__(self, traces: OrderedDict[str, TurnRecorder], clock: Callable[[], int],
-                 max_open: int | None = None) -> None:
+                 max_open: int | None = None, words: bool = True) -> None:
         self.clock = clock
         self.traces = traces
+        self.words = words
+        """Whether traces keep what was said (``TurnRecorder.words``)."""
         self.max_open = max_open or max(1, int(SESSIONS_PER_CORE * (os.cpu_count() or 1)))
         self.open = 0
         """Sessions admitted and not yet released."""
@@ -60,7 +62,7 @@ class Sessions:
         self.open -= 1
 
     def new(self) -> tuple[str, TurnRecorder]:
-        recorder = TurnRecorder(uuid.uuid4().hex[:10])
+        recorder = TurnRecorder(uuid.uuid4().hex[:10], words=self.words)
         self.traces[recorder.name] = recorder
         while len(self.traces) > KEEP_TRACES:
             self.traces.popitem(last=False)

@@ -110,7 +110,7 @@ class SessionSocket:
         self.metrics = metrics
         self.sessions = sessions
         self.clock = clock
-        self.recorder = TurnRecorder("")
+        self.recorder = TurnRecorder("", words=sessions.words)
         self.token = ""
         self.session: Session | None = None
         self.started_ns = clock()

@@ -19,7 +19,7 @@ finished turn, ``Metric`` events with the field's names:
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voicetour.events import (
@@ -69,9 +69,17 @@ class _Turn:
     busy: dict[str, int] = field(default_factory=dict)
 
 
+WORDLESS = ("navigate", "navigate (early)", "back", "cancel", "visible (pre-rendered)", "visible (loaded)")
+"""Spans whose detail (a page's URL) is kept when a recorder keeps no words."""
+
+
 class TurnRecorder:
-    def __init__(self, name: str = "session") -> None:
+    """A session's spans and metrics. ``words=False`` (``voicetour serve --no-transcripts``):
+    what was said, heard and replied is not kept (span details other than page URLs are dropped)."""
+
+    def __init__(self, name: str = "session", words: bool = True) -> None:
         self.name = name
+        self.words = words
         self.spans: list[TraceSpan] = []
         self.dropped = 0
         self._arrivals_ms: list[float] = []
@@ -192,6 +200,8 @@ class TurnRecorder:
         self._add(TraceSpan(turn, lane, name, t_ns, t_ns, detail))
 
     def _add(self, span: TraceSpan) -> None:
+        if not self.words and span.detail and span.name not in WORDLESS:
+            span = replace(span, detail="")
         self.spans.append(span)
         if len(self.spans) > MAX_SPANS:
             drop = len(self.spans) - MAX_SPANS
