@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from voicetour.errors import UsageError, VoicetourError
-from voicetour.server.limits import CONNECTS_PER_MINUTE
+from voicetour.server.limits import CONNECTS_PER_MINUTE, PARK_SECONDS
 
 
 def demo_site_path() -> Path:
@@ -94,6 +94,13 @@ def _bench(args: argparse.Namespace) -> int:
               flame=Path(args.flame) if args.flame else None, think_s=think, processes=args.processes,
               max_sessions=args.max_sessions or 100_000)
         print((out / "load.md").read_text())
+        return 0
+    if args.soak:
+        from voicetour.bench.soak import soak
+        from voicetour.site.model import load_site
+
+        soak(load_site(demo_site_path()), out, args.soak, max_sessions=args.max_sessions or 3)
+        print((out / "soak.md").read_text())
         return 0
     if args.embed:
         from voicetour.bench.embed import embed_bench
@@ -194,7 +201,8 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
                      max_sessions=getattr(args, "max_sessions", None),
                      allowed_origins=tuple(getattr(args, "allow_origin", None) or ()),
                      connects_per_minute=getattr(args, "connects_per_minute", CONNECTS_PER_MINUTE),
-                     transcripts=not getattr(args, "no_transcripts", False))
+                     transcripts=not getattr(args, "no_transcripts", False),
+                     park_seconds=getattr(args, "park_seconds", PARK_SECONDS))
     scheme = "https" if certfile else "http"
     print(f"voicetour: {site.name} tour on {scheme}://{args.host}:{args.port}/voicetour/  (Ctrl-C to stop)",
           flush=True)
@@ -323,6 +331,9 @@ def parser() -> argparse.ArgumentParser:
                    help="conversations one client address may open a minute; more are told to wait "
                         f"(default {CONNECTS_PER_MINUTE}; 0: no limit; behind a load balancer, limit there: "
                         "docs/security.md)")
+    s.add_argument("--park-seconds", type=float, default=PARK_SECONDS,
+                   help=f"how long a closed conversation is kept for its visitor to resume (default {PARK_SECONDS}; "
+                        "each holds a recognizer, ~13.5 MB, at most 2 per --max-sessions)")
     s.add_argument("--no-transcripts", action="store_true",
                    help="keep what visitors say out of the traces (/voicetour/trace): timings and pages only")
     _tls_options(s)
@@ -387,6 +398,10 @@ def parser() -> argparse.ArgumentParser:
                    help="with --sessions: each process's capacity (default: unlimited, to measure past it)")
     b.add_argument("--flame", metavar="OUT.svg", help="with --sessions: record the server with py-spy "
                    "(flame graph SVG; a .json name writes speedscope)")
+    b.add_argument("--soak", type=float, metavar="SECONDS",
+                   help="soak instead: one server process, prospects speaking at its capacity (--max-sessions, "
+                        "default 3) and hostile clients, for this long; memory, descriptors and tasks sampled "
+                        "(OUT/soak.md, soak.png)")
     b.add_argument("--site", help="site.json (default: the bundled demo; the corpus phrases are the demo's)")
     b.add_argument("--cpu-load", type=int, default=0, metavar="N",
                    help="keep N cores busy with other processes while measuring (a shared machine)")

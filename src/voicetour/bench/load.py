@@ -236,9 +236,10 @@ ADMIN_KEY = secrets.token_urlsafe(24)
 """The key the sweep's server is started with, so that the sweep can save its traces."""
 
 
-def _start_server(port: int, flame: Path | None, log: Path, max_sessions: int) -> subprocess.Popen[bytes]:
+def _start_server(port: int, flame: Path | None, log: Path, max_sessions: int,
+                  serve_args: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "voicetour.cli", "serve", "--port", str(port), "--site", str(DEMO / "site.json"),
-           "--app-dir", str(DEMO / "app"), "--max-sessions", str(max_sessions)]
+           "--app-dir", str(DEMO / "app"), "--max-sessions", str(max_sessions), *serve_args]
     if flame is not None:
         py_spy = Path(sys.executable).with_name("py-spy")
         exe = str(py_spy) if py_spy.exists() else "py-spy"
@@ -262,7 +263,7 @@ class Target:
 
 @contextlib.contextmanager
 def served(out: Path, flame: Path | None = None, processes: int = 1,
-           max_sessions: int = 100_000) -> Iterator[Target]:
+           max_sessions: int = 100_000, serve_args: tuple[str, ...] = ()) -> Iterator[Target]:
     """The demo server in its own process on 127.0.0.1 (under py-spy with ``flame``), or
     ``processes`` of them behind HAProxy (``voicetour cluster``); stops them (and py-spy, which
     then writes the flame graph) afterwards. ``max_sessions`` per process: by default more than
@@ -270,13 +271,14 @@ def served(out: Path, flame: Path | None = None, processes: int = 1,
     if processes > 1:
         if flame is not None:
             raise UsageError("--flame records one server process: leave out --processes")
-        serve = ["--site", str(DEMO / "site.json"), "--app-dir", str(DEMO / "app"), "--max-sessions", str(max_sessions)]
+        serve = ["--site", str(DEMO / "site.json"), "--app-dir", str(DEMO / "app"), "--max-sessions", str(max_sessions),
+                 *serve_args]
         with running_cluster(serve, processes, out / "cluster", env={"VOICETOUR_ADMIN_KEY": ADMIN_KEY}) as cluster:
             yield Target(cluster.url, cluster.pids(), [f"http://127.0.0.1:{n.port}" for n in cluster.nodes])
         return
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _start_server(port, flame, out / "server.log", max_sessions)
+    server = _start_server(port, flame, out / "server.log", max_sessions, serve_args)
     try:
         for _ in range(600):
             if server.poll() is not None:

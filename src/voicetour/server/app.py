@@ -34,8 +34,8 @@ from voicetour import clock as real_clock
 from voicetour.intent.naming import ACTION_VERBS
 from voicetour.server import PREFIX
 from voicetour.server.ask import answer as typed_answer
-from voicetour.server.limits import CONNECTS_PER_MINUTE, Arrivals
-from voicetour.server.parking import KEEP_TRACES, Sessions
+from voicetour.server.limits import CONNECTS_PER_MINUTE, PARK_SECONDS, Arrivals
+from voicetour.server.parking import KEEP_TRACES, Sessions, trim_heap
 from voicetour.server.protocol import error
 from voicetour.server.proxy import METHODS, proxy
 from voicetour.server.proxy_socket import socket_proxy
@@ -57,7 +57,8 @@ ASK_AT_ONCE = 4
 def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = None,
                clock: Callable[[], int] = real_clock.monotonic_ns, admin_key: str | None = None,
                max_sessions: int | None = None, allowed_origins: tuple[str, ...] = (),
-               connects_per_minute: int = CONNECTS_PER_MINUTE, transcripts: bool = True) -> Starlette:
+               connects_per_minute: int = CONNECTS_PER_MINUTE, transcripts: bool = True,
+               park_seconds: float = PARK_SECONDS) -> Starlette:
     """The ASGI app: the tour page at /voicetour/, the product at the root (from ``app_dir``, or
     proxied from the site's base_url). ``clock`` (monotonic ns) is the only clock the server
     reads for sessions and their traces. The traces hold what visitors said: /trace answers only
@@ -89,12 +90,14 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
             "examples": _examples(engine),
         })
 
-    sessions = Sessions(traces, clock, max_sessions, words=transcripts)
+    sessions = Sessions(traces, clock, max_sessions, words=transcripts, park_seconds=park_seconds)
     arrivals = Arrivals(connects_per_minute, clock)
 
     async def health(request: Request) -> Response:
-        """For a load balancer's checks: the process is up; how full it is."""
-        return JSONResponse({"ok": True, "sessions": sessions.open, "max_sessions": sessions.max_open})
+        """For a load balancer's checks: the process is up; how full it is (and its asyncio tasks,
+        for the soak: they must come back to their level when the visitors leave)."""
+        return JSONResponse({"ok": True, "sessions": sessions.open, "max_sessions": sessions.max_open,
+                             "parked": len(sessions.parked), "tasks": len(asyncio.all_tasks())})
 
     origins = {_origin(u) for u in (site.base_url, *allowed_origins) if u}
 
@@ -273,10 +276,14 @@ async def _watch_loop(metrics: Metrics, clock: Callable[[], int], interval: floa
 
 
 async def _sweep(sessions: Sessions, interval: float = 5.0) -> None:
-    """Close parked sessions nobody came back for, whether or not anyone else connects."""
+    """Close parked sessions nobody came back for, whether or not anyone else connects, and give
+    the memory of the sessions gone since the last sweep back to the system (``trim_heap``)."""
     while True:
         await asyncio.sleep(interval)
         sessions.expire()
+        if sessions.freed:
+            sessions.freed = 0
+            await asyncio.to_thread(trim_heap)
 
 
 def _origin(url: str) -> str:

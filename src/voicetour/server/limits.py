@@ -1,12 +1,15 @@
-"""How often one client address may open a conversation: a sliding window per address, on the
-injected clock. Every session holds a recognizer (about 13.5 MB) while it lives and a parked one
-for a minute after; one address opening them in a loop must be told to wait, not served."""
+"""Limits a visitor cannot talk the server out of: how long a closed conversation is kept, and
+how often one client address may open one (a sliding window per address, on the injected
+clock). Every session holds a recognizer (about 13.5 MB) while it lives and a parked one for a
+minute after; one address opening them in a loop must be told to wait, not served."""
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
+PARK_SECONDS = 60
+"""A closed session is kept this long for its visitor to resume it (``voicetour serve --park-seconds``)."""
 WINDOW_NS = 60 * 1_000_000_000
 CONNECTS_PER_MINUTE = 60
 """Sockets one client address may open a minute (``voicetour serve --connects-per-minute``): the

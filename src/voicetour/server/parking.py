@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import secrets
 import uuid
@@ -11,14 +12,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from voicetour.events import Event
+from voicetour.server.limits import PARK_SECONDS
 from voicetour.server.protocol import render
 from voicetour.session.core import Session
 from voicetour.telemetry.trace import TurnRecorder
 
 KEEP_TRACES = 50
 """Traces of this many most recent sessions stay available at /trace/{id}."""
-PARK_SECONDS = 60
-"""A closed session is kept this long for its visitor to resume it."""
 RESUME_WAIT_S = 3.0
 """How long a resuming page waits for its old socket to finish closing."""
 SESSIONS_PER_CORE = 1.5
@@ -38,14 +38,17 @@ class Sessions:
     ``ready`` message); and the traces of recent sessions."""
 
     def __init__(self, traces: OrderedDict[str, TurnRecorder], clock: Callable[[], int],
-                 max_open: int | None = None, words: bool = True) -> None:
+                 max_open: int | None = None, words: bool = True, park_seconds: float = PARK_SECONDS) -> None:
         self.clock = clock
+        self.park_seconds = park_seconds
         self.traces = traces
         self.words = words
         """Whether traces keep what was said (``TurnRecorder.words``)."""
         self.max_open = max_open or max(1, int(SESSIONS_PER_CORE * (os.cpu_count() or 1)))
         self.open = 0
         """Sessions admitted and not yet released."""
+        self.freed = 0
+        """Sessions released or expired since the heap was last trimmed (``trim_heap``)."""
         self.parked: dict[str, tuple[Session, TurnRecorder, list[Event], int]] = {}
         self.live: dict[str, asyncio.Event] = {}
         """Tokens whose socket is open or still closing; the event is set when it is parked."""
@@ -60,6 +63,7 @@ class Sessions:
 
     def release(self) -> None:
         self.open -= 1
+        self.freed += 1
 
     def new(self) -> tuple[str, TurnRecorder]:
         recorder = TurnRecorder(uuid.uuid4().hex[:10], words=self.words)
@@ -100,9 +104,21 @@ class Sessions:
         self.live[fresh] = asyncio.Event()
         return fresh, session, recorder, events
 
-    def expire(self) -> None:
-        now = self.clock()
+    def expire(self) -> int:
+        """Close the sessions parked longer than ``park_seconds``; how many."""
+        now, closed = self.clock(), 0
         for token, (session, _, _, since) in list(self.parked.items()):
-            if now - since > PARK_SECONDS * 1e9:
+            if now - since > self.park_seconds * 1e9:
                 session.close(now)
                 del self.parked[token]
+                closed += 1
+        self.freed += closed
+        return closed
+
+
+def trim_heap() -> None:
+    """Give the C heap's free memory back to the system. A session's recognizer and whisper's
+    buffers are freed when it ends, but glibc keeps the pages: in a 40 s soak the server stayed
+    at 373 MB after every visitor had left, against 311 MB after its warm-up."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
