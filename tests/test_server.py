@@ -69,7 +69,8 @@ def test_spoken_request_over_the_socket(app) -> None:  # type: ignore[no-untyped
     print("cpu of the turn (ms):", cpu)
     assert cpu["frames"] > 0 and cpu["listen"] > 0, cpu
     assert cpu["all"] == pytest.approx(sum(v for k, v in cpu.items() if k != "all"), abs=0.05)
-    exposition = TestClient(app).get("/voicetour/metrics").text
+    operator = {"Authorization": f"Bearer {app.state.admin_key}"}
+    exposition = TestClient(app).get("/voicetour/metrics", headers=operator).text
     assert 'voicetour_cpu_seconds_total{stage="listen"}' in exposition
     per_turn = next(line for line in exposition.splitlines() if line.startswith("voicetour_cpu_seconds_per_turn "))
     assert float(per_turn.split()[1]) > 0
@@ -293,7 +294,9 @@ def test_one_address_opening_conversations_in_a_loop_is_told_to_wait(site, engin
             with pytest.raises(WebSocketDisconnect) as closed:
                 ws.receive_json()
             assert closed.value.code == 1013
-        assert 'voicetour_errors_total{code="rate",stage="socket"} 1.0' in client.get("/voicetour/metrics").text
+        operator = {"Authorization": f"Bearer {app.state.admin_key}"}
+        assert 'voicetour_errors_total{code="rate",stage="socket"} 1.0' in client.get("/voicetour/metrics",
+                                                                                      headers=operator).text
     now = [0]
     arrivals = Arrivals(2, lambda: now[0])
     assert [arrivals.admit("a") for _ in range(3)] == [True, True, False]

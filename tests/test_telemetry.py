@@ -127,7 +127,8 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
         assert {"voice activity", "recognize"} <= names and names & {"navigate", "navigate (early)"}
         # Whisper listened in the background while the person spoke, beside the frames.
         assert any(s["name"] == "listen" and s["lane"] == "verifier" for s in trace_msg["spans"])
-        text = client.get("/voicetour/metrics").text
+        assert client.get("/voicetour/metrics").status_code == 401  # off the machine: operators only
+        text = client.get("/voicetour/metrics", headers=admin).text
         assert "voicetour_e2e_latency_seconds_count 1.0" in text
         assert "voicetour_voice_to_visible_seconds_count 1.0" in text
         assert 'voicetour_errors_total{code="bad_audio",stage="protocol"} 1.0' in text
@@ -150,7 +151,7 @@ def test_metrics_and_trace_endpoints(site, engine) -> None:  # type: ignore[no-u
             assert client.get(path, headers=other_site).headers["access-control-allow-origin"] == "*"
         own = ("/voicetour/", "/voicetour/static/tour.js", "/voicetour/site", "/voicetour/metrics")
         for path in own:  # voicetour's own responses
-            headers = client.get(path).headers
+            headers = client.get(path, headers=admin).headers
             assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
             assert "frame-ancestors 'self'" in headers["content-security-policy"]
             assert "default-src 'self'" in headers["content-security-policy"]

@@ -146,14 +146,20 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         return answer
 
     async def metrics_page(request: Request) -> Response:
+        """For the machine's own Prometheus without a key; from anywhere else (a load balancer
+        says so with X-Forwarded-For) with the admin key only."""
+        client = request.client.host if request.client else ""
+        on_host = client in ("127.0.0.1", "::1") and "x-forwarded-for" not in request.headers
+        if not on_host and (no := refused(request, "metrics are for operators")) is not None:
+            return no
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    def refused(request: Request) -> Response | None:
+    def refused(request: Request, why: str = "traces hold what visitors said") -> Response | None:
         """401 unless the request carries the admin key."""
         given = request.headers.get("authorization", "")
         if secrets.compare_digest(given.encode(), f"Bearer {admin_key}".encode()):
             return None
-        return JSONResponse({"error": "traces hold what visitors said: send Authorization: Bearer <admin key> "
+        return JSONResponse({"error": f"{why}: send Authorization: Bearer <admin key> "
                                       "(printed by voicetour serve, or VOICETOUR_ADMIN_KEY)"},
                             status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
