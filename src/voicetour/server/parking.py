@@ -83,6 +83,7 @@ class Sessions:
         while len(self.parked) > PARKED_PER_SESSION * self.max_open:  # the oldest goes first
             oldest = next(iter(self.parked))
             self.parked.pop(oldest)[0].close(self.clock())
+            self.freed += 1
         parked = self.live.pop(token, None)
         if parked is not None:
             parked.set()
