@@ -105,23 +105,23 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
         """A page of another site (a client that sends no Origin, not a browser, is let in)."""
         return origin is not None and _origin(origin) not in origins and urlsplit(origin).netloc != host
 
+    async def turn_away(ws: WebSocket, counted: str, code: str, message: str, close: int) -> None:
+        """Tell a socket why it is not taken (``error``), then close it."""
+        metrics.errors.labels("socket", counted).inc()
+        await ws.accept(subprotocol=subprotocol(ws))
+        await ws.send_json(error(code, message))
+        await ws.close(code=close)
+
     async def socket(ws: WebSocket) -> None:
         origin = ws.headers.get("origin")
         if foreign(origin, ws.headers.get("host")):
-            metrics.errors.labels("socket", "origin").inc()
-            await ws.accept(subprotocol=subprotocol(ws))
-            await ws.send_json(error("origin", f"voicetour does not take conversations from pages of "
-                                               f"{str(origin)[:100]} (voicetour serve --allow-origin adds a site)"))
-            await ws.close(code=1008)
-            return
-        if not arrivals.admit(ws.client.host if ws.client else ""):
-            metrics.errors.labels("socket", "rate").inc()
-            await ws.accept(subprotocol=subprotocol(ws))
-            await ws.send_json(error("busy", f"Too many conversations from your address (at most "
-                                             f"{arrivals.per_minute} a minute); try again in a moment."))
-            await ws.close(code=1013)
-            return
-        await SessionSocket(ws, engine, metrics, sessions, clock).run()
+            await turn_away(ws, "origin", "origin", f"voicetour does not take conversations from pages of "
+                            f"{str(origin)[:100]} (voicetour serve --allow-origin adds a site)", 1008)
+        elif not arrivals.admit(ws.client.host if ws.client else ""):
+            await turn_away(ws, "rate", "busy", f"Too many conversations from your address (at most "
+                            f"{arrivals.per_minute} a minute); try again in a moment.", 1013)
+        else:
+            await SessionSocket(ws, engine, metrics, sessions, clock).run()
 
     asking = [0]  # typed requests being answered now
 
