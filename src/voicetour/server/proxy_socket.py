@@ -5,8 +5,9 @@ and messages pass both ways unchanged until either side closes.
 Only pages of voicetour's own origin (where the tour shows the product) may open one: another
 site's page is refused, as for voicetour's own socket. The visitor's cookies and subprotocols go
 upstream; nothing is kept between sockets. A message over ``MAX_MESSAGE_BYTES`` from the product
-closes the socket (1009); an unreachable product closes it with 1014 and a reason that does not
-show the product's address.
+closes the socket (1009), as one over the server's own WebSocket limit from the browser does
+(64 KB under `voicetour serve`); an unreachable product closes it with 1014 and a reason that
+does not show the product's address.
 """
 
 from __future__ import annotations
