@@ -103,9 +103,12 @@ def test_most_of_a_name_is_its_rarest_words() -> None:
                       description="", phrases=(name.lower(),), heading="", kind="page")
 
     names = ["Jquery Datatables", "Jquery Knob", "Form Wizard", "Form Validation", "Form Examples",
-             "Add webhook", "Add user", "Add key"]
+             "Add webhook", "Add user", "Add key", "Infobox 1", "Infobox 2", "Infobox 3", "Infobox 4"]
     r = Ranker([page(n) for n in names])
     datatables, wizard, webhook = page("Jquery Datatables"), page("Form Wizard"), page("Add webhook")
+    infobox = page("Infobox 2")  # a number said is not most of a name ("Show me two tips.": espeak-ng, "tooltips")
+    assert not r.says_most("Show me two tips.", infobox) and not r.says_most("show me 2", infobox)
+    assert r.says_whole("show me infobox 2", infobox)
     assert r.says_most("Jummy the Datatables", datatables) and not r.says_whole("Jummy the Datatables", datatables)
     assert not r.says_most("show me the jquery", datatables)
     assert r.says_most("Open the Farm Wizard", wizard) and not r.says_most("open the form", wizard)

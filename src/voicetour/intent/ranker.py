@@ -149,7 +149,7 @@ class Ranker:
         and hears one number for another ("show me infobox two" before "... three")."""
         said = self._known(text)
         named = any(said <= phrase for phrase in self._phrases_of[target.id])
-        return sum(self.weight[w] for w in said if not w.isdigit() and w not in NUMBER_STEMS) if named else 0.0
+        return sum(self.weight[w] for w in said if not _number(w)) if named else 0.0
 
     def says_whole(self, text: str, target: Target) -> bool:
         """Whether ``text`` says one of ``target``'s names whole ("request new password", not
@@ -160,8 +160,10 @@ class Ranker:
     def says_most(self, text: str, target: Target) -> bool:
         """Whether ``text`` says most of one of ``target``'s names (``MOST`` of it, each word
         counted by how few pages have it, as in ``words_named``): "the Datatables" of "Jquery
-        Datatables" ("jquery" names two pages); not "add" of "Add webhook"."""
-        said = self._said_near(text)
+        Datatables" ("jquery" names two pages); not "add" of "Add webhook". A number said does not
+        count, as in ``words_named``: "Show me two tips." (espeak-ng pausing inside "tooltips")
+        is not most of "Infobox 2", whose other word is on four pages."""
+        said = {w for w in self._said_near(text) if not _number(w)}
         for phrase in self._phrases_of[target.id]:
             total = sum(self.weight[w] for w in phrase)
             if total and sum(self.weight[w] for w in phrase & said) >= MOST * total:
@@ -267,3 +269,8 @@ class Ranker:
             return best
         return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), unwritten=True)
                 if r.target.url not in written and top - r.score < AS_WRITTEN_TIE else r for r in best]
+
+
+def _number(word: str) -> bool:
+    """Whether a stem is a number, in digits or in words."""
+    return word.isdigit() or word in NUMBER_STEMS
