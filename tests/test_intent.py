@@ -185,6 +185,29 @@ def test_names_people_say_for_pages_every_admin_template_has() -> None:
     assert {x.target.id for x in both[:2]} == {"notifications", "settings"} and both[0].score == both[1].score
 
 
+def test_controls_alike_on_two_pages_go_where_the_words_name_the_page() -> None:
+    """A dashboard's "Create a deal" shortcut and the Deals page's own "Create deal" tie on
+    "I want to create a deal": the one on the page the words also name wins, clear of the
+    margin ``decide`` asks for, rather than a question whose answers read alike."""
+    site = parse_site({"version": 1, "name": "Helio", "pages": [
+        {"id": "home", "url": "/index.html", "title": "Home", "elements": [
+            {"id": "create-deal", "selector": "#new-deal", "label": "Create a deal"}]},
+        {"id": "deals", "url": "/deals.html", "title": "Deals", "elements": [
+            {"id": "create-deal", "selector": "#create", "label": "Create deal"}]},
+        {"id": "contacts", "url": "/contacts.html", "title": "Contacts", "elements": [
+            {"id": "import", "selector": "#import", "label": "Import a file"}]},
+        {"id": "leads", "url": "/leads.html", "title": "Leads", "elements": [
+            {"id": "import", "selector": "#import", "label": "Import file"}]},
+    ]})
+    r = Ranker(targets_of(site))
+    deal = r.rank("I want to create a deal")
+    assert deal[0].target.url == "/deals.html" and deal[0].target.label == "Create deal"
+    assert deal[0].score - next(x.score for x in deal if x.target.url == "/index.html") >= 0.05
+    # neither page named: the two stay tied (the agent asks, naming the pages)
+    both = r.rank("import a file")
+    assert {x.target.url for x in both[:2]} == {"/contacts.html", "/leads.html"} and both[0].score == both[1].score
+
+
 def test_coffee_orders_on_a_menu_site() -> None:
     """Real people ordering coffee (shared/realspeech/coffee, whisper's words) on a menu site with
     one page per drink: the drink named whole is the page, among the words the menu does not know;

@@ -11,6 +11,7 @@ from voicetour.events import (
     Back,
     Cancel,
     Final,
+    Highlight,
     Navigate,
     Partial,
     Prerender,
@@ -22,8 +23,10 @@ from voicetour.events import (
     Transcribe,
 )
 from voicetour.session import Session, SessionConfig
+from voicetour.session.engine import Engine
 from voicetour.session.listening import ListenConfig
 from voicetour.session.policy import PolicyConfig
+from voicetour.site.model import parse_site
 
 from .conftest import SPEECH
 
@@ -657,6 +660,22 @@ def test_a_request_that_names_two_pages_alike_asks_which_and_takes_a_one_word_an
     assert [e.url for e in s.feed_text("show me the reports", 0) if isinstance(e, Navigate)] == ["/reports.html"]
     assert s.tour.choices is None  # a new request drops the question
     assert not [e for e in s.feed_text("billing", 0) if isinstance(e, Say) and "Which" in e.text]
+
+
+def test_a_question_between_two_controls_alike_names_their_pages_and_takes_a_page_as_answer() -> None:
+    site = parse_site({"version": 1, "name": "Helio", "pages": [
+        {"id": "contacts", "url": "/contacts.html", "title": "Contacts", "elements": [
+            {"id": "import", "selector": "#import", "label": "Import a file"}]},
+        {"id": "leads", "url": "/leads.html", "title": "Leads", "elements": [
+            {"id": "import", "selector": "#import", "label": "Import file"}]},
+    ]})
+    s = Session(Engine.for_site(site, verify=False), recognizer=ScriptedRecognizer({}, final=""))
+    asked = s.feed_text("import a file", 0)
+    assert [e.text for e in asked if isinstance(e, Say)] == [
+        "Which one: Import a file on Contacts, or Import file on Leads?"]
+    answer = s.feed_text("leads", 0)
+    assert [e.url for e in answer if isinstance(e, Navigate)] == ["/leads.html"]
+    assert [e.selector for e in answer if isinstance(e, Highlight)] == ["#import"]
 
 
 def test_an_answer_to_the_question_needs_no_more_speech_than_its_word(grammar_engine) -> None:  # type: ignore[no-untyped-def]

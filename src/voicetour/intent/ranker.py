@@ -248,6 +248,7 @@ class Ranker:
                 if r.target.is_element and any(u != r.target.url and v * ELEMENT_TIE_BREAK >= r.score
                                                for u, v in pages.items()) else r for r in best]
         best = self._as_written(best, set(said_words), named)
+        best = _at_home(best, named, pages)
         best.sort(key=lambda r: (-r.score, r.target.is_element is False, r.target.id))
         return best[:limit]
 
@@ -269,6 +270,25 @@ class Ranker:
             return best
         return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), unwritten=True)
                 if r.target.url not in written and top - r.score < AS_WRITTEN_TIE else r for r in best]
+
+
+def _at_home(best: list[Ranked], named: dict[str, frozenset[str]], pages: dict[str, float]) -> list[Ranked]:
+    """Controls on different pages that tie on the same words ("Create a deal" on Home, "Create
+    deal" on Deals: "I want to create a deal") are told apart by their pages: the one on a page
+    the words also name wins, and the agent does not ask a question whose two answers read alike
+    (helio: "Which one: Create deal, or Create a deal?" in 3 of 3 voices). Controls tied with none
+    of their pages named, or all of them, stay tied."""
+    if len(best) < 2:
+        return best
+    top = max(r.score for r in best)
+    tied = [r for r in best if r.target.is_element and top - r.score < AS_WRITTEN_TIE]
+    if len({r.target.url for r in tied}) < 2 or len({named[r.target.id] for r in tied}) != 1:
+        return best
+    home = {r.target.url for r in tied if pages.get(r.target.url, 0.0) > 0.0}
+    if not home or home == {r.target.url for r in tied}:
+        return best
+    return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), r.unwritten) if r in tied and r.target.url not in home
+            else r for r in best]
 
 
 def _number(word: str) -> bool:

@@ -91,7 +91,13 @@ def suggestion(target: Target) -> str:
 
 
 def question(first: Target, second: Target) -> str:
-    return f"Which one: {_name(first)}, or {_name(second)}?"
+    """Two pages by their names; a control with its page ("Import a file on Contacts"), so two
+    controls whose labels read alike are still two answers."""
+    return f"Which one: {_placed(first)}, or {_placed(second)}?"
+
+
+def _placed(target: Target) -> str:
+    return f"{target.label} on {target.title}" if target.selector else target.title
 
 
 def _name(target: Target) -> str:

@@ -9,6 +9,7 @@ table (``COMMANDS``): a new command is one function and one row.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from voicetour.events import Back, Cancel, Event, Highlight, Navigate, Rejected, Say, Scroll, State, Stop
@@ -47,7 +48,9 @@ class Tour:
             if word in said:
                 return self.choices[index]
         if self._choice_ranker is None or self._choice_ranker[0] != self.choices:
-            self._choice_ranker = (self.choices, Ranker(list(self.choices)))  # asked for on every background answer
+            answers = [dataclasses.replace(c, phrases=(*c.phrases, " ".join(words(c.title)))) if c.selector else c
+                       for c in self.choices]  # a control by its page too, as the question names it
+            self._choice_ranker = (self.choices, Ranker(answers))  # asked for on every background answer
         verdict, top = decide(self._choice_ranker[1].rank(text, fuzzy=True), self.policy)
         if verdict != "accept" or top is None:
             return None
