@@ -1,4 +1,4 @@
-"""Regenerate the speech fixtures for the four real admin templates from npm (fetched by
+"""Regenerate the speech fixtures for the real admin templates from npm (fetched by
 scripts/setup.sh into .cache/apps): requests as people would say them, in three voices, some of
 whose words also name controls or sections of other pages, and a few non-requests. Expected pages
 are URLs (the crawler chooses the ids). Run by hand, not by tests:
@@ -191,7 +191,53 @@ ADMINBSB = (  # AdminBSB Material Design (60 pages): written before anything was
     Phrase("show me my profile", "request", "/pages/examples/profile.html"),
     *NOT_REQUESTS,
 )
-APPS = {"sb-admin-2": SB_ADMIN_2, "sneat": SNEAT, "gentelella": GENTELELLA, "adminlte": ADMINLTE, "adminbsb": ADMINBSB}
+STISLA = (  # Stisla 2.3.0 (81 pages): written before any run on it, a third unseen product
+    Phrase("show me the dashboard", "request", "/index-0.html"),
+    Phrase("open the ecommerce dashboard", "request", "/index.html"),
+    Phrase("take me to my profile", "request", "/features-profile.html"),
+    Phrase("where can I see recent activities", "request", "/features-activities.html"),
+    Phrase("open the settings", "request", "/features-settings.html"),
+    Phrase("show me the blank page", "request", "/blank.html"),
+    Phrase("show me the alerts", "request", "/bootstrap-alert.html"),
+    Phrase("where are the badges", "request", "/bootstrap-badge.html"),
+    Phrase("open the buttons page", "request", "/bootstrap-buttons.html"),
+    Phrase("show me the carousel", "request", "/bootstrap-carousel.html"),
+    Phrase("I want to see the dropdowns", "request", "/bootstrap-dropdown.html"),
+    Phrase("open the modal examples", "request", "/bootstrap-modal.html"),
+    Phrase("show me the pagination", "request", "/bootstrap-pagination.html"),
+    Phrase("where are the tooltips", "request", "/bootstrap-tooltip.html"),
+    Phrase("show me the typography", "request", "/bootstrap-typography.html"),
+    Phrase("open the progress bars", "request", "/bootstrap-progress.html"),
+    Phrase("show me the chat box", "request", "/components-chat-box.html"),
+    Phrase("open the gallery", "request", "/components-gallery.html"),
+    Phrase("how much does it cost, show me pricing", "request", "/components-pricing.html"),
+    Phrase("take me to the wizard", "request", "/components-wizard.html"),
+    Phrase("show me the avatars", "request", "/components-avatar.html"),
+    Phrase("open the text editor", "request", "/forms-editor.html"),
+    Phrase("show me form validation", "request", "/forms-validation.html"),
+    Phrase("open the advanced forms", "request", "/forms-advanced-form.html"),
+    Phrase("show me the calendar", "request", "/modules-calendar.html"),
+    Phrase("I'd like to see the data tables", "request", "/modules-datatables.html"),
+    Phrase("where are the font awesome icons", "request", "/modules-font-awesome.html"),
+    Phrase("show me the vector map", "request", "/modules-vector-map.html"),
+    Phrase("open the sweet alert page", "request", "/modules-sweet-alert.html"),
+    Phrase("show me the weather icons", "request", "/modules-weather-icon.html"),
+    Phrase("take me to the login page", "request", "/auth-login.html"),
+    Phrase("how do I create an account", "task", "/auth-register.html"),
+    Phrase("I forgot my password", "request", "/auth-forgot-password.html"),
+    Phrase("show me the page not found error", "request", "/errors-404.html"),
+    Phrase("how do I write a new post", "task", "/features-post-create.html"),
+    Phrase("show me all the posts", "request", "/features-posts.html"),
+    Phrase("where are my support tickets", "request", "/features-tickets.html"),
+    Phrase("how do I contact you", "task", "/utilities-contact.html"),
+    Phrase("show me the invoice", "request", "/utilities-invoice.html"),
+    Phrase("where can I subscribe to the newsletter", "request", "/utilities-subscribe.html"),
+    Phrase("show me the google maps with markers", "request", "/gmaps-marker.html"),
+    Phrase("open the top navigation layout", "request", "/layout-top-navigation.html"),
+    *NOT_REQUESTS,
+)
+APPS = {"sb-admin-2": SB_ADMIN_2, "sneat": SNEAT, "gentelella": GENTELELLA, "adminlte": ADMINLTE, "adminbsb": ADMINBSB,
+        "stisla": STISLA}
 
 if __name__ == "__main__":
     import sys

@@ -275,3 +275,19 @@ def test_icon_font_ligatures_are_not_names() -> None:
     assert "home Home" not in by_url["/"].aliases and "Home" in (by_url["/"].title, *by_url["/"].aliases)
     labels = {e.label for p in site.pages for e in p.elements}
     assert "Search" in labels and not any("search" in label for label in labels)
+
+
+def test_view_all_and_the_short_logo_do_not_name_a_page() -> None:
+    """Stisla: a card's "View All" link leads to the Tickets page ("thanks, that's all for now"
+    went there), and the collapsed sidebar's logo "St" links to the dashboard."""
+    nav = ('<nav><a href="/">Dashboard</a><a href="/tickets">Tickets</a></nav>'
+           '<div class="sidebar-brand"><a href="/">Stisla</a></div>'
+           '<div class="sidebar-brand-sm"><a href="/">St</a></div>')
+    pages = {"/": '<h1>Dashboard</h1><div class="card"><h4>Tickets</h4><a href="/tickets">View All</a></div>',
+             "/tickets": "<h1>Tickets</h1>", "/posts": "<h1>Posts</h1><a href='/tickets'>Support tickets</a>"}
+    result = CrawlResult(start="http://x/", origin="http://x")
+    for path, body in pages.items():
+        result.pages.append(extract("http://x" + path, f"<title>Stisla</title>{nav}{body}"))
+    by_url = {p.url: p for p in parse_site(build_site(result, name="Stisla")).pages}
+    assert by_url["/tickets"].title == "Tickets" and by_url["/tickets"].aliases == ("Support tickets",)
+    assert "St" not in by_url["/"].aliases

@@ -208,6 +208,52 @@ def test_controls_alike_on_two_pages_go_where_the_words_name_the_page() -> None:
     assert {x.target.url for x in both[:2]} == {"/contacts.html", "/leads.html"} and both[0].score == both[1].score
 
 
+def test_stisla_requests_people_phrase_their_own_way() -> None:
+    """Stisla (81 pages, a product none of the rules came from): an error page by what its code
+    means, an account created on the register page, a post written on the post editor, and
+    everyday words that are part of a page's name ("weather" of Weather Icon) are not a request."""
+    site = parse_site({"version": 1, "name": "Stisla", "pages": [
+        {"id": "posts", "url": "/features-posts.html", "title": "Posts",
+         "elements": [{"id": "add", "selector": "#add", "label": "Add New"}]},
+        {"id": "post-create", "url": "/features-post-create.html", "title": "Post Create",
+         "aliases": ["Create New Post"]},
+        {"id": "register", "url": "/auth-register.html", "title": "Register"},
+        {"id": "card", "url": "/bootstrap-card.html", "title": "Card",
+         "elements": [{"id": "new-account", "selector": "#a", "label": "Create new Account?"},
+                      {"id": "delete-all", "selector": "#d", "label": "Delete All"}]},
+        {"id": "e404", "url": "/errors-404.html", "title": "404", "aliases": ["Errors 404"]},
+        {"id": "e500", "url": "/errors-500.html", "title": "500", "aliases": ["Errors 500"]},
+        {"id": "weather-icon", "url": "/modules-weather-icon.html", "title": "Weather Icon"},
+        {"id": "ion-icons", "url": "/modules-ion-icons.html", "title": "Ion Icons"},
+        {"id": "table", "url": "/bootstrap-table.html", "title": "Table", "aliases": ["Bootstrap Table"]},
+        {"id": "table-2", "url": "/components-table.html", "title": "Table", "aliases": ["Components Table"]},
+        *({"id": f"bootstrap-{n}", "url": f"/bootstrap-{n}.html", "title": n.title(), "aliases": [f"Bootstrap {n}"]}
+          for n in ("alert", "badge", "card", "modal")),
+    ]})
+    r = Ranker(targets_of(site))
+    top = {said: r.rank(said, fuzzy=True)[0].target.id for said in (
+        "show me the page not found error", "how do I create an account", "how do I write a new post",
+        "show me all the posts", "show me the weather icons", "open the server error page")}
+    assert top == {"show me the page not found error": "e404", "how do I create an account": "register",
+                   "how do I write a new post": "post-create", "show me all the posts": "posts",
+                   "show me the weather icons": "weather-icon", "open the server error page": "e500"}
+    posts = r.rank("show me all the posts")
+    assert posts[0].score - posts[1].score >= 0.05  # "all" is not a word of "Delete All"
+    from voicetour.session.policy import PolicyConfig, decide
+
+    for chat in ("what's the weather like today", "thanks, that's all for now"):
+        assert decide(r.rank(chat, fuzzy=True), PolicyConfig())[0] != "accept", chat
+    # two pages called Table: the words that name one whole pick it, however common; else ask,
+    # by the names only each has
+    assert decide(r.rank("open the bootstrap table"), PolicyConfig())[1].target.id == "table"  # type: ignore[union-attr]
+    tables = r.rank("show me the table")
+    assert decide(tables, PolicyConfig())[0] == "suggest"
+    from voicetour.session.reply import question
+
+    assert question(tables[0].target, tables[1].target) in (
+        "Which one: Bootstrap Table, or Components Table?", "Which one: Components Table, or Bootstrap Table?")
+
+
 def test_coffee_orders_on_a_menu_site() -> None:
     """Real people ordering coffee (shared/realspeech/coffee, whisper's words) on a menu site with
     one page per drink: the drink named whole is the page, among the words the menu does not know;

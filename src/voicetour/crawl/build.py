@@ -27,6 +27,14 @@ WORDLIKE = re.compile(r"[^\W\d_]{2}")
 """A label people could say: it has a word of two letters or more."""
 SAYABLE = re.compile(r"(?<![\w])[^\W\d_]{2,}(?![\w])")
 """...a whole word of letters: "OR7429" (an order number linking to the invoice page) is a code."""
+GENERIC_LINKS = frozenset((
+    "view all", "see all", "show all", "view more", "see more", "show more", "read more", "learn more", "more",
+    "more info", "details", "view details", "see details", "click here", "here", "go", "open", "view",
+    "continue", "next", "previous", "back",
+))
+"""Link texts outside the navigation that say where they lead only with what is around them
+("View All" under a card of recent tickets, Stisla): not a name of the page they lead to
+("thanks, that's all for now" went to the Tickets page)."""
 SHARED_NAME_PAGES = 3
 """A name given to this many pages or more (a breadcrumb's "UI elements", a banner's "Pro") names
 none of them."""
@@ -111,6 +119,8 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
                 continue  # an in-page anchor or a self-link ("Download") does not name the page
             if not link.in_nav and (link.button or _undecorated(link.text).lower() in buttons):
                 continue  # a button that happens to be a link ("Reset Password" -> the login page) names an action
+            if not link.in_nav and _undecorated(link.text).lower().strip(" .!?:>»›") in GENERIC_LINKS:
+                continue
             if target is not None:
                 names.setdefault(target, Counter())[_undecorated(link.text)] += 2 if link.in_nav else 1
                 if within := _grouped(link.group, _undecorated(link.text)):
@@ -134,6 +144,9 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
                                                            *TITLE_SEPARATORS.split(page.title)} if n)
     shared = {n for n, k in given.items() if k >= SHARED_NAME_PAGES}
     shared |= {site_name.lower(), _undecorated(site_name).lower()}
+    # ...and so does the product's name cut short (the logo of a collapsed sidebar: "St" for Stisla).
+    shared |= {n.lower() for found in names.values() for n in found
+               if n and len(n) < len(site_name) and site_name.lower().startswith(n.lower())}
     said = Counter(x.lower() for page in pages for x in set(page.sentences) | {c.text for c in page.controls if c.text})
     boilerplate = {x for x, k in said.items() if k >= SHARED_NAME_PAGES}  # "Free admin template by Colorlib."
     placed: set[tuple[str, str]] = set()

@@ -44,7 +44,7 @@ LEXICON: tuple[frozenset[str], ...] = tuple(
         "gallery,photos,pictures,images,photo gallery",
         "timeline,history,activity",
         "contact us,contact,get in touch",
-        "register,registration,sign up,signup",
+        "register,registration,sign up,signup,create an account,create account",
         "login,log in,sign in,signin",
         "editors,text editors,text editor,editor",
     )
@@ -72,6 +72,19 @@ ACTION_VERBS = frozenset(
     upgrade downgrade reset generate book assign log""".split()
 )
 ARTICLES = ("a", "an", "the", "my", "our", "new")
+MAKING = frozenset("create add make".split())
+WRITINGS = frozenset("post article message email note comment review reply story".split())
+"""Things people "write" where the product says create, add or make ("how do I write a new post":
+Stisla's Create New Post, which the Posts page outranked while "write" was no word of the
+product). Not one making verb for another: "add account" for "create an account" turned
+whisper's "Open Account, Addings" (for "open account settings") into the register page."""
+ERROR_NAMES = {
+    "400": ("bad request",), "401": ("unauthorized",), "403": ("forbidden", "access denied"),
+    "404": ("page not found", "not found"), "500": ("server error", "internal server error"),
+    "503": ("service unavailable", "unavailable"),
+}
+"""What an error page's code means, as people ask for it ("the page not found error": Stisla's
+page "404", AdminLTE 3's "Error 404")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +151,26 @@ def _task_variants(phrase: str) -> set[str]:
     while rest and rest[0] in ARTICLES:
         rest = rest[1:]
     obj = " ".join(rest)
-    out = {f"{verb} {obj}"} if obj else set()
+    if not obj:
+        return set()
+    objects = {obj}
     for group in OBJECT_SYNONYMS:
         if obj in group or any(obj == o + "s" for o in group):
-            for syn in group:
-                out.add(f"{verb} {syn}")
-                article = "an" if syn[0] in "aeio" else "a"
-                if not syn.endswith("s") and syn not in ("someone", "data"):
-                    out.add(f"{verb} {article} {syn}")
+            objects |= group
+    out: set[str] = set()
+    for thing in objects:
+        for said in _verbs(verb, thing):
+            out.add(f"{said} {thing}")
+            article = "an" if thing[0] in "aeio" else "a"
+            if not thing.endswith("s") and thing not in ("someone", "data"):
+                out.add(f"{said} {article} {thing}")
     return out
+
+
+def _verbs(verb: str, thing: str) -> set[str]:
+    """The verb of a task, and "write" for a writing (``WRITINGS``)."""
+    last = thing.split()[-1]
+    return {verb, "write"} if verb in MAKING and last.removesuffix("s") in WRITINGS else {verb}
 
 
 PLACE_WORDS = frozenset("center centre hub portal area".split())
@@ -166,6 +190,11 @@ def _numbered(name: str) -> set[str]:
         return set()
     rest, n = m.group(1), int(m.group(2))
     return {f"{rest} {NUMBER_WORDS[n]}", f"{rest} {n}"} | ({f"{ORDINALS[n]} {rest}"} if n else set())
+
+
+def _error_names(name: str) -> set[str]:
+    """"page not found" and "not found" for "404", "Error 404" (``ERROR_NAMES``)."""
+    return {meaning for w in words(name) for meaning in ERROR_NAMES.get(w, ())}
 
 
 def _placeless(name: str) -> str:
@@ -212,6 +241,7 @@ def targets_of(site: Site) -> list[Target]:
         base |= _page_synonyms(own | expand(own), taken)
         base |= {n for n in map(_placeless, (page.title, *page.aliases)) if n and n not in taken}
         base |= {n for name in (page.title, *page.aliases) for n in _numbered(name) if n not in taken}
+        base |= {n for name in (page.title, *page.aliases) for n in _error_names(name) if n not in taken}
         result.append(
             Target(page.id, page.id, page.url, page.title, page.title, None, page.description,
                    tuple(sorted(expand(base))), page.heading)

@@ -51,6 +51,11 @@ PART_CROWD = 2
 "Have you I invited to me?" for "how do I invite a teammate" (one unknown word) stays a "did you
 mean"."""
 
+EVERYDAY = frozenset(stem(w) for w in COMMON_WORDS)
+"""A name of several words said in part, only by everyday words and not its last (its head noun:
+"weather" of "Weather Icon"), is a guess: its score is scaled by ``ALONE`` ("what's the weather
+like today" went to Stisla's Weather Icon page)."""
+
 NUMBER_STEMS = frozenset(stem(w) for w in (*NUMBER_WORDS, *ORDINALS) if w)
 
 JOIN_KNOWN = 4
@@ -87,10 +92,14 @@ class Ranker:
     def __init__(self, targets: list[Target]) -> None:
         self.targets = targets
         self._phrases: list[list[frozenset[str]]] = []
+        self._heads: dict[frozenset[str], str] = {}  # a phrase's last word (an English name's head noun)
         pages_of: dict[str, set[str]] = defaultdict(set)
         for t in targets:
-            sets = [frozenset(content_stems(p)) for p in t.phrases]
-            sets = [s for s in sets if s]
+            sets = []
+            for p in t.phrases:
+                if stems := content_stems(p):
+                    sets.append(frozenset(stems))
+                    self._heads.setdefault(frozenset(stems), stems[-1])
             self._phrases.append(sets)
             for s in sets:
                 for w in s:
@@ -226,6 +235,8 @@ class Ranker:
                 explained = hit_w / said_weight
                 f = 2 * coverage * explained / (coverage + explained)
                 f = f * coverage if coverage <= HALF_COVERED and len(phrase) > 1 else f
+                if hit != phrase and hit <= EVERYDAY and self._heads.get(phrase) not in hit:
+                    f *= ALONE  # "what's the weather like today": not Weather Icon
                 if f > score:
                     score, named[target.id], whole, covered = f, hit, hit == phrase, coverage
             if score > 0:
@@ -249,8 +260,24 @@ class Ranker:
                                                for u, v in pages.items()) else r for r in best]
         best = self._as_written(best, set(said_words), named)
         best = _at_home(best, named, pages)
+        best = self._all_said(best, said)
         best.sort(key=lambda r: (-r.score, r.target.is_element is False, r.target.id))
         return best[:limit]
+
+    def _all_said(self, best: list[Ranked], said: set[str]) -> list[Ranked]:
+        """Pages tied at the top, of which some have a name that holds every word said and others
+        do not: those win ("open the bootstrap table" on Stisla, with a Table page under Bootstrap
+        and another under Components: "bootstrap", a word of 21 pages, weighed too little to
+        break the tie). Pages that all hold, or all miss, a word said stay tied: the agent asks."""
+        if len(best) < 2:
+            return best
+        top = max(r.score for r in best)
+        tied = [r for r in best if not r.target.is_element and top - r.score < AS_WRITTEN_TIE]
+        whole = {r.target.url for r in tied if any(said <= phrase for phrase in self._phrases_of[r.target.id])}
+        if not whole or whole == {r.target.url for r in tied}:
+            return best
+        return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), r.unwritten) if r in tied and r.target.url not in whole
+                else r for r in best]
 
     @staticmethod
     def _as_written(best: list[Ranked], said: set[str], named: dict[str, frozenset[str]]) -> list[Ranked]:

@@ -13,7 +13,7 @@ CARRIERS = frozenset(
     show showing go going get take open see view look let's let bring find please page pages
     screen section tab want wanna need like just now up there here some thing things area part
     navigate switch jump head display visit check tell about okay ok um uh hey so then
-    new voicetour
+    new all voicetour
     under over into onto from by via within""".split()
 )
 """...and the prepositions of names ("Under Maintenance" is the maintenance page: half of a name of

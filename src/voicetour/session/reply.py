@@ -93,7 +93,19 @@ def suggestion(target: Target) -> str:
 def question(first: Target, second: Target) -> str:
     """Two pages by their names; a control with its page ("Import a file on Contacts"), so two
     controls whose labels read alike are still two answers."""
-    return f"Which one: {_placed(first)}, or {_placed(second)}?"
+    one, other = _placed(first), _placed(second)
+    if one.lower() == other.lower():  # two pages called "Table" (Stisla): by the names only each has
+        one, other = _apart(first, second) or one, _apart(second, first) or other
+    return f"Which one: {one}, or {other}?"
+
+
+def _apart(target: Target, other: Target) -> str:
+    """The shortest name of ``target`` that ``other`` does not have, longer than its title and
+    without numbers ("Bootstrap Table" against "Components Table"); empty when there is none."""
+    title = len(target.title.split())
+    names = [p for p in target.phrases
+             if p not in other.phrases and len(p.split()) > title and not any(c.isdigit() for c in p)]
+    return min(names, key=lambda p: (len(p.split()), len(p), p)).title() if names else ""
 
 
 def _placed(target: Target) -> str:
