@@ -291,3 +291,15 @@ def test_view_all_and_the_short_logo_do_not_name_a_page() -> None:
     by_url = {p.url: p for p in parse_site(build_site(result, name="Stisla")).pages}
     assert by_url["/tickets"].title == "Tickets" and by_url["/tickets"].aliases == ("Support tickets",)
     assert "St" not in by_url["/"].aliases
+
+
+def test_rows_of_a_table_do_not_name_the_page_they_link_to() -> None:
+    """tabler: the dashboard's projects table links "Design Works", "New Dashboard" ... to the
+    invoice page, which its <title> calls Invoice."""
+    rows = "".join(f'<tr><td><a href="/invoice">{n}</a></td></tr>' for n in ("Design Works", "New Dashboard"))
+    pages = {"/": f"<h1>Home</h1><table>{rows}</table>", "/invoice": "<title>Invoice - tabler</title><h3>#INV0015</h3>"}
+    result = CrawlResult(start="http://x/", origin="http://x")
+    for path, body in pages.items():
+        result.pages.append(extract("http://x" + path, f"<nav><a href='/'>Home</a></nav>{body}"))
+    by_url = {p.url: p for p in parse_site(build_site(result, name="tabler")).pages}
+    assert by_url["/invoice"].title == "Invoice" and not by_url["/invoice"].aliases

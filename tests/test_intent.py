@@ -254,6 +254,18 @@ def test_stisla_requests_people_phrase_their_own_way() -> None:
         "Which one: Bootstrap Table, or Components Table?", "Which one: Components Table, or Bootstrap Table?")
 
 
+def test_a_word_another_page_is_called_is_no_synonym() -> None:
+    """tabler: "pricing" is a synonym of invoices, but its pricing page is "Pricing cards"."""
+    site = parse_site({"version": 1, "name": "tabler", "pages": [
+        {"id": "invoice", "url": "/invoice.html", "title": "Invoice"},
+        {"id": "pricing-cards", "url": "/pricing-cards.html", "title": "Pricing cards"},
+        {"id": "cards", "url": "/cards.html", "title": "Cards design"},
+    ]})
+    r = Ranker(targets_of(site))
+    assert r.rank("show me the pricing")[0].target.id == "pricing-cards"
+    assert r.rank("where are my payments")[0].target.id == "invoice"  # a synonym no page is called
+
+
 def test_coffee_orders_on_a_menu_site() -> None:
     """Real people ordering coffee (shared/realspeech/coffee, whisper's words) on a menu site with
     one page per drink: the drink named whole is the page, among the words the menu does not know;

@@ -36,6 +36,9 @@ class Link:
     group: str = ""
     """The label of the navigation submenu the link sits in ("Account Settings" over sneat's
     Account, Notifications and Connections), if any."""
+    in_table: bool = False
+    """In a table's cell: a row of data ("Design Works", "New Dashboard": tabler's projects, each
+    linked to the invoice page), whose text names the row, not the page it leads to."""
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ def extract(url: str, html: str) -> PageInfo:
         if text:
             in_nav = _inside(a, NAV_TAGS, ("navigation", "menubar", "tablist"))
             info.links.append(Link(a.attributes.get("href") or "", text, in_nav, selector_of(a), _button_link(a),
-                                   _group_of(a, tree)))
+                                   _group_of(a, tree), _inside(a, ("td",))))
     seen: set[str] = set()
 
     def add(control: Control) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from voicetour.intent.text import CARRIERS, words
+from voicetour.intent.text import CARRIERS, stem, words
 from voicetour.site.model import Site
 
 # Groups of words people use for the same thing in SaaS products.
@@ -203,10 +203,14 @@ def _placeless(name: str) -> str:
 
 
 def _page_synonyms(own: set[str], taken: set[str]) -> set[str]:
+    """The words of ``LEXICON`` for a page named by one of them, but those another page is
+    called (``taken``), whole or, for one word, in part: tabler's Invoice page was "pricing"
+    while its pricing page is "Pricing cards"."""
+    said_elsewhere = {stem(w) for name in taken for w in name.split() if w not in CARRIERS}
     out: set[str] = set()
     for group in LEXICON:
         if own & group:
-            out |= {w for w in group if w not in taken}
+            out |= {w for w in group if w not in taken and not (" " not in w and stem(w) in said_elsewhere)}
     return out
 
 
