@@ -119,7 +119,8 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
                 continue  # an in-page anchor or a self-link ("Download") does not name the page
             if not link.in_nav and (link.button or _undecorated(link.text).lower() in buttons):
                 continue  # a button that happens to be a link ("Reset Password" -> the login page) names an action
-            if not link.in_nav and (link.in_table or _undecorated(link.text).lower().strip(" .!?:>»›") in GENERIC_LINKS):
+            generic = _undecorated(link.text).lower().strip(" .!?:>»›") in GENERIC_LINKS
+            if not link.in_nav and (link.in_table or generic):
                 continue  # a row of data, or "View All": not a name of the page
             if target is not None:
                 names.setdefault(target, Counter())[_undecorated(link.text)] += 2 if link.in_nav else 1
