@@ -236,8 +236,42 @@ STISLA = (  # Stisla 2.3.0 (81 pages): written before any run on it, a third uns
     Phrase("open the top navigation layout", "request", "/layout-top-navigation.html"),
     *NOT_REQUESTS,
 )
+TABLER = (  # tabler-ui 0.0.34 (35 pages): written before any run on it, a fourth unseen product
+    Phrase("take me to the dashboard", "request", "/index.html"),
+    Phrase("go home", "request", "/index.html"),
+    Phrase("show me the pricing", "request", "/pricing-cards.html"),
+    Phrase("how much does it cost", "task", "/pricing-cards.html"),
+    Phrase("open the maps", "request", "/maps.html"),
+    Phrase("where are the icons", "request", "/icons.html"),
+    Phrase("show me the store", "request", "/store.html"),
+    Phrase("I want to read the blog", "request", "/blog.html"),
+    Phrase("show me the carousel", "request", "/carousel.html"),
+    Phrase("open my profile", "request", "/profile.html"),
+    Phrase("how do I sign in", "task", "/login.html"),
+    Phrase("I want to sign up", "request", "/register.html"),
+    Phrase("I forgot my password", "request", "/forgot-password.html"),
+    Phrase("show me the page not found error", "request", "/404.html"),
+    Phrase("open the five hundred error page", "request", "/500.html"),
+    Phrase("where is my email", "request", "/email.html"),
+    Phrase("show me the empty page", "request", "/empty.html"),
+    Phrase("switch to right to left mode", "request", "/rtl.html"),
+    Phrase("show me the forms", "request", "/form-elements.html"),
+    Phrase("open the photo gallery", "request", "/gallery.html"),
+    Phrase("where is the documentation", "request", "/docs/index.html"),
+    Phrase("show me the invoice", "request", "/invoice.html"),
+    Phrase("how do I print an invoice", "task", "/invoice.html"),
+    Phrase("show me the alerts", "request", "/docs/alerts.html"),
+    Phrase("where are the avatars", "request", "/docs/avatars.html"),
+    Phrase("open the buttons page", "request", "/docs/buttons.html"),
+    Phrase("show me the colors", "request", "/docs/colors.html"),
+    Phrase("open the form components", "request", "/docs/form-components.html"),
+    Phrase("show me the tags", "request", "/docs/tags.html"),
+    Phrase("open the typography page", "request", "/docs/typography.html"),
+    Phrase("show me the card designs", "request", "/cards.html"),
+    *NOT_REQUESTS,
+)
 APPS = {"sb-admin-2": SB_ADMIN_2, "sneat": SNEAT, "gentelella": GENTELELLA, "adminlte": ADMINLTE, "adminbsb": ADMINBSB,
-        "stisla": STISLA}
+        "stisla": STISLA, "tabler": TABLER}
 
 if __name__ == "__main__":
     import sys

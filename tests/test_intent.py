@@ -255,15 +255,25 @@ def test_stisla_requests_people_phrase_their_own_way() -> None:
 
 
 def test_a_word_another_page_is_called_is_no_synonym() -> None:
-    """tabler: "pricing" is a synonym of invoices, but its pricing page is "Pricing cards"."""
+    """tabler: "pricing" is a synonym of invoices, but its pricing page is "Pricing cards", which
+    "cost" names as one word of its name; its docs are linked as "Read our documentation"."""
     site = parse_site({"version": 1, "name": "tabler", "pages": [
+        {"id": "home", "url": "/index.html", "title": "Home", "aliases": ["Dashboard"]},
         {"id": "invoice", "url": "/invoice.html", "title": "Invoice"},
         {"id": "pricing-cards", "url": "/pricing-cards.html", "title": "Pricing cards"},
         {"id": "cards", "url": "/cards.html", "title": "Cards design"},
+        {"id": "introduction", "url": "/docs/index.html", "title": "Introduction",
+         "aliases": ["Read our documentation"]},
+        {"id": "read-mail", "url": "/read-mail.html", "title": "Read Mail"},
     ]})
     r = Ranker(targets_of(site))
-    assert r.rank("show me the pricing")[0].target.id == "pricing-cards"
-    assert r.rank("where are my payments")[0].target.id == "invoice"  # a synonym no page is called
+    top = {said: [x.target.id for x in r.rank(said)[:1]] for said in (
+        "show me the pricing", "how much does it cost", "where is the documentation",
+        "show me our start", "show me the mail")}
+    assert top == {"show me the pricing": ["pricing-cards"], "how much does it cost": ["pricing-cards"],
+                   "where is the documentation": ["introduction"],
+                   "show me our start": [],  # whisper's words for espeak-ng's "show me the store"
+                   "show me the mail": ["read-mail"]}
 
 
 def test_coffee_orders_on_a_menu_site() -> None:

@@ -24,7 +24,7 @@ LEXICON: tuple[frozenset[str], ...] = tuple(
         "team,users,members,seats,people,teammates,colleagues,coworkers",
         "settings,preferences,account,configuration",
         "reports,analytics,statistics,stats,insights",
-        "dashboard,home,overview,start",
+        "dashboard,home,overview",
         "integrations,apps,connections,plugins,extensions",
         "help,support,documentation,docs,faq",
         "notifications,alerts,emails",
@@ -197,19 +197,32 @@ def _error_names(name: str) -> set[str]:
     return {meaning for w in words(name) for meaning in ERROR_NAMES.get(w, ())}
 
 
+LEAD_VERBS = frozenset("read view see visit browse explore check open".split())
+OWNERS = frozenset("our your the my all".split())
+
+
+def _led(name: str) -> str:
+    """What a link text led by a verb and an owner names: "Read our documentation" ->
+    "documentation" (tabler's docs, "where is the documentation"); not "Read Mail", a name."""
+    ws = words(name)
+    return " ".join(ws[2:]) if len(ws) > 2 and ws[0] in LEAD_VERBS and ws[1] in OWNERS else ""
+
+
 def _placeless(name: str) -> str:
     ws = words(name)
     return " ".join(ws[:-1]) if len(ws) > 1 and ws[-1] in PLACE_WORDS else ""
 
 
 def _page_synonyms(own: set[str], taken: set[str]) -> set[str]:
-    """The words of ``LEXICON`` for a page named by one of them, but those another page is
-    called (``taken``), whole or, for one word, in part: tabler's Invoice page was "pricing"
-    while its pricing page is "Pricing cards"."""
+    """The words of ``LEXICON`` for a page named by one of them, whole or as one word of its
+    name ("how much does it cost": tabler's "Pricing cards"), but those another page is called
+    (``taken``), whole or, for one word, in part: tabler's Invoice page was "pricing" while its
+    pricing page is "Pricing cards"."""
     said_elsewhere = {stem(w) for name in taken for w in name.split() if w not in CARRIERS}
+    own_words = {w for name in own for w in name.split() if w not in CARRIERS and stem(w) not in said_elsewhere}
     out: set[str] = set()
     for group in LEXICON:
-        if own & group:
+        if own & group or own_words & group:
             out |= {w for w in group if w not in taken and not (" " not in w and stem(w) in said_elsewhere)}
     return out
 
@@ -244,6 +257,8 @@ def targets_of(site: Site) -> list[Target]:
         taken = set().union(*(expand(t) for t in [taken_by[page.id]]))
         base |= _page_synonyms(own | expand(own), taken)
         base |= {n for n in map(_placeless, (page.title, *page.aliases)) if n and n not in taken}
+        led = {n for n in map(_led, page.aliases) if n and n not in taken}
+        base |= led | _page_synonyms(led, taken)
         base |= {n for name in (page.title, *page.aliases) for n in _numbered(name) if n not in taken}
         base |= {n for name in (page.title, *page.aliases) for n in _error_names(name) if n not in taken}
         result.append(
