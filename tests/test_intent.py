@@ -237,6 +237,8 @@ def test_stisla_requests_people_phrase_their_own_way() -> None:
     assert top == {"show me the page not found error": "e404", "how do I create an account": "register",
                    "how do I write a new post": "post-create", "show me all the posts": "posts",
                    "show me the weather icons": "weather-icon", "open the server error page": "e500"}
+    e404 = next(t for t in r.targets if t.id == "e404")  # a meaning is said, not written: never the
+    assert r.words_named("show me our not found", e404) == 0  # grammar's page alone (tabler's flashes)
     posts = r.rank("show me all the posts")
     assert posts[0].score - posts[1].score >= 0.05  # "all" is not a word of "Delete All"
     from voicetour.session.policy import PolicyConfig, decide

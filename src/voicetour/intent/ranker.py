@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from voicetour.intent.naming import NUMBER_WORDS, ORDINALS, Target
+from voicetour.intent.naming import ERROR_NAMES, NUMBER_WORDS, ORDINALS, Target
 from voicetour.intent.text import CARRIERS, COMMON_WORDS, compounds, content_stems, stem, words
 
 FUZZY_RATIO = 0.8
@@ -55,6 +55,8 @@ EVERYDAY = frozenset(stem(w) for w in COMMON_WORDS)
 """A name of several words said in part, only by everyday words and not its last (its head noun:
 "weather" of "Weather Icon"), is a guess: its score is scaled by ``ALONE`` ("what's the weather
 like today" went to Stisla's Weather Icon page)."""
+
+ERROR_STEMS = frozenset(w for meanings in ERROR_NAMES.values() for m in meanings for w in content_stems(m))
 
 NUMBER_STEMS = frozenset(stem(w) for w in (*NUMBER_WORDS, *ORDINALS) if w)
 
@@ -155,10 +157,14 @@ class Ranker:
         coffees in 1.2 (real coffee orders: the grammar's "drip coffee", "iced mocha" said inside
         other orders were 13 of 18 files showing a wrong page). A number is not counted: the
         grammar makes numbers of noise ("show me our blue 10": the "BLUE 10+" badge, AdminBSB)
-        and hears one number for another ("show me infobox two" before "... three")."""
+        and hears one number for another ("show me infobox two" before "... three"). Nor is a word
+        of what an error code means that the name does not write (``naming.ERROR_NAMES``): the
+        grammar heard tabler's "not found" in espeak-ng's "show me the carousel"."""
         said = self._known(text)
         named = any(said <= phrase for phrase in self._phrases_of[target.id])
-        return sum(self.weight[w] for w in said if not _number(w)) if named else 0.0
+        written = set(content_stems(f"{target.title} {target.label}"))
+        return sum(self.weight[w] for w in said if not _number(w) and (w not in ERROR_STEMS or w in written)) \
+            if named else 0.0
 
     def says_whole(self, text: str, target: Target) -> bool:
         """Whether ``text`` says one of ``target``'s names whole ("request new password", not
