@@ -1,4 +1,4 @@
-"""Real products nobody here wrote: five open-source admin templates from npm (scripts/setup.sh
+"""Real products nobody here wrote: seven open-source admin templates from npm (scripts/setup.sh
 caches them in .cache/apps), served on 127.0.0.1, crawled with default options, then asked for
 their pages by voice (tests/fixtures/apps, made by scripts/make_app_fixtures.py).
 
@@ -33,6 +33,10 @@ APPS = {  # name: (npm package folder, start page, speech fixtures, floors: righ
     "adminlte": ("admin-lte", "/index.html", 0.85, 0.1),
     # the fifth, written before anything was changed for it: .825 right, .083 shown then
     "adminbsb": ("adminbsb-materialdesign", "/index.html", 0.85, 0.1),
+    # the sixth and seventh, written before anything was changed for them: .822 right, .111 shown
+    # (Stisla, 81 pages) and .794, .020 (tabler, 35 pages) then; .933-.941, .007-.015 and .863, .020 after
+    "stisla": ("stisla", "/index.html", 0.88, 0.06),
+    "tabler": ("tabler-ui/dist", "/index.html", 0.8, 0.06),
 }
 
 

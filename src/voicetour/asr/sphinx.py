@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from voicetour.asr.grammar import Grammar
 from voicetour.errors import UsageError
@@ -37,19 +38,27 @@ class SphinxModel:
         return SphinxRecognizer(self)
 
 
+def decoder(model: SphinxModel, **search: Any) -> Any:
+    """A pocketsphinx Decoder for ``model``'s grammar; ``search``: other settings (``maxhmmpf``,
+    beams: scripts/probe_sphinx_search.py measures them; the defaults stand)."""
+    import pocketsphinx
+
+    config = pocketsphinx.Config()
+    config["loglevel"] = "FATAL"
+    config["lm"] = None
+    config["dict"] = str(model.dict_path)
+    config["jsgf"] = str(model.jsgf_path)
+    # The lattice best-path pass takes seconds on a long garbage-loop utterance and buys
+    # nothing for a grammar; the Viterbi result is the final hypothesis.
+    config["bestpath"] = False
+    for key, value in search.items():
+        config[key] = value
+    return pocketsphinx.Decoder(config)
+
+
 class SphinxRecognizer:
     def __init__(self, model: SphinxModel) -> None:
-        import pocketsphinx
-
-        config = pocketsphinx.Config()
-        config["loglevel"] = "FATAL"
-        config["lm"] = None
-        config["dict"] = str(model.dict_path)
-        config["jsgf"] = str(model.jsgf_path)
-        # The lattice best-path pass takes seconds on a long garbage-loop utterance and buys
-        # nothing for a grammar; the Viterbi result is the final hypothesis.
-        config["bestpath"] = False
-        self._decoder = pocketsphinx.Decoder(config)
+        self._decoder = decoder(model)
         self._open = False
 
     def start(self) -> None:
