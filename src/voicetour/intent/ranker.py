@@ -275,15 +275,9 @@ class Ranker:
         do not: those win ("open the bootstrap table" on Stisla, with a Table page under Bootstrap
         and another under Components: "bootstrap", a word of 21 pages, weighed too little to
         break the tie). Pages that all hold, or all miss, a word said stay tied: the agent asks."""
-        if len(best) < 2:
-            return best
-        top = max(r.score for r in best)
-        tied = [r for r in best if not r.target.is_element and top - r.score < AS_WRITTEN_TIE]
+        tied = _tied(best, elements=False)
         whole = {r.target.url for r in tied if any(said <= phrase for phrase in self._phrases_of[r.target.id])}
-        if not whole or whole == {r.target.url for r in tied}:
-            return best
-        return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), r.unwritten) if r in tied and r.target.url not in whole
-                else r for r in best]
+        return _prefer(best, tied, whole)
 
     @staticmethod
     def _as_written(best: list[Ranked], said: set[str], named: dict[str, frozenset[str]]) -> list[Ranked]:
@@ -291,18 +285,14 @@ class Ranker:
         tie on every request for either. The one whose name was said as written wins: "where are
         my contacts" is Contacts, "how can I contact you" is Contact us. Pages that tie on other
         words ("notification settings": Notifications, Settings) stay tied: the agent asks."""
-        if len(best) < 2:
-            return best
-        top = max(r.score for r in best)
-        tied = [r for r in best if not r.target.is_element and top - r.score < AS_WRITTEN_TIE]
+        tied = _tied(best, elements=False)
         if len({named[r.target.id] for r in tied}) != 1:
             return best
         written = {r.target.url for r in tied
                    if set(w for w in words(r.target.title) if w not in CARRIERS) <= said}
         if len({r.target.url for r in tied}) < 2 or len(written) != 1:
             return best
-        return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), unwritten=True)
-                if r.target.url not in written and top - r.score < AS_WRITTEN_TIE else r for r in best]
+        return _prefer(best, _tied(best), written, unwritten=True)  # controls in the tie too
 
 
 def _at_home(best: list[Ranked], named: dict[str, frozenset[str]], pages: dict[str, float]) -> list[Ranked]:
@@ -311,17 +301,26 @@ def _at_home(best: list[Ranked], named: dict[str, frozenset[str]], pages: dict[s
     the words also name wins, and the agent does not ask a question whose two answers read alike
     (helio: "Which one: Create deal, or Create a deal?" in 3 of 3 voices). Controls tied with none
     of their pages named, or all of them, stay tied."""
-    if len(best) < 2:
+    tied = _tied(best, elements=True)
+    if len({named[r.target.id] for r in tied}) != 1:
         return best
-    top = max(r.score for r in best)
-    tied = [r for r in best if r.target.is_element and top - r.score < AS_WRITTEN_TIE]
-    if len({r.target.url for r in tied}) < 2 or len({named[r.target.id] for r in tied}) != 1:
+    return _prefer(best, tied, {r.target.url for r in tied if pages.get(r.target.url, 0.0) > 0.0})
+
+
+def _tied(best: list[Ranked], elements: bool | None = None) -> list[Ranked]:
+    """The candidates within ``AS_WRITTEN_TIE`` of the top: pages only, controls only, or all."""
+    top = max((r.score for r in best), default=0.0)
+    return [r for r in best if top - r.score < AS_WRITTEN_TIE and elements in (None, r.target.is_element)]
+
+
+def _prefer(best: list[Ranked], tied: list[Ranked], winners: set[str], unwritten: bool = False) -> list[Ranked]:
+    """``tied`` candidates on other pages than ``winners`` scaled by ``AS_WRITTEN``; unchanged
+    unless the tie is between two pages or more and some but not all of them win."""
+    urls = {r.target.url for r in tied}
+    if len(urls) < 2 or not winners or urls <= winners:
         return best
-    home = {r.target.url for r in tied if pages.get(r.target.url, 0.0) > 0.0}
-    if not home or home == {r.target.url for r in tied}:
-        return best
-    return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), r.unwritten) if r in tied and r.target.url not in home
-            else r for r in best]
+    return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), unwritten or r.unwritten)
+            if r in tied and r.target.url not in winners else r for r in best]
 
 
 def _number(word: str) -> bool:
