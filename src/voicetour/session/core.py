@@ -46,7 +46,7 @@ from voicetour.events import (
 )
 from voicetour.intent.text import control_of
 from voicetour.session import reply
-from voicetour.session.choose import EARLY_HINTED_ALIKE, Choice, careful_hint, choose, hinted_alike
+from voicetour.session.choose import EARLY_HINTED_ALIKE, Choice, choose, hinted_alike
 from voicetour.session.config import SessionConfig
 from voicetour.session.decisions import TurnDecisions
 from voicetour.session.engine import Engine
@@ -209,7 +209,7 @@ class Session(TurnDecisions):
                 # that." where it heard "Scroll up."). Not skipped when they sound like the grammar's
                 # words: "Let's roll that." sounds just like the grammar's "a role" (the Team page)
             if careful is None and self._troubled(turn):
-                kind, hint = "careful", careful_hint(turn.final or turn.partial, self.engine.ranker, self.config.policy)
+                kind, hint = "careful", self._grammar_hint(turn)
         if kind == "careful":
             turn.careful_hint = hint
         pcm = turn.speech(self.config.listen.tail_ms)

@@ -196,7 +196,7 @@ class TurnDecisions:
             if turn.asked is not None:  # one request at a time; too late once QUICK is due
                 return [] if self.endpointer.silence_ms >= cfg.quick_ms else None
             thorough = self._troubled(turn)
-            hint = careful_hint(turn.partial, self.engine.ranker, self.config.policy) if thorough else ""
+            hint = self._grammar_hint(turn) if thorough else ""
             turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms),
                                                   hint, thorough=thorough, focus=self._focus(turn) if thorough else ())
             return [turn.asked]
@@ -266,7 +266,7 @@ class TurnDecisions:
         or the same one in part again, leave it to the end."""
         if not self.config.listen.careful_partial:
             return False
-        again = self._listen("careful", careful_hint(turn.partial, self.engine.ranker, self.config.policy))
+        again = self._listen("careful", self._grammar_hint(turn))
         if again is None:
             return None
         if again == text or turn.careful_hint and not hinted_alike(text, again, self.engine.sounds):
@@ -345,6 +345,11 @@ class TurnDecisions:
         """Whether the person may still be speaking (``policy.ahead_ms``) and their words so far
         begin another page's name."""
         return self.endpointer.silence_ms < self.config.policy.ahead_ms and self.engine.ranker.continues(text, target)
+
+    def _grammar_hint(self, turn: Turn) -> str:
+        """What a careful listen of ``turn`` reads last: the grammar's page (``choose.careful_hint``),
+        from its final words once they are in, its last partial until then."""
+        return careful_hint(turn.final or turn.partial, self.engine.ranker, self.config.policy)
 
     def _focus(self, turn: Turn) -> tuple[str, ...]:
         """What a careful listen reads instead of all the product's words (``ListenConfig.focus_careful``):
