@@ -239,6 +239,8 @@ def test_replies_say_what_the_page_says_not_its_title_again() -> None:
         "Here is the Settings page. Update your personal information and profile details."
     assert replies["/settings", "Notifications"] == \
         "Here is Notifications, on the Settings page. Choose what you want to be notified about."
+    home = parse_site({"version": 1, "name": "tabler", "pages": [{"id": "home", "url": "/", "title": "Home"}]})
+    assert reply_for(targets_of(home)[0]) == "Here is the home page."  # not "Here is the Home."
 
 
 def test_order_numbers_and_badges_do_not_name_a_page() -> None:

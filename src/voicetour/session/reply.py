@@ -52,6 +52,8 @@ def where(target: Target) -> str:
     said = words(name)
     if not said:
         return "this page"
+    if said == ["home"]:
+        return "the home page"  # not "the Home" (tabler's home page is called Home)
     place = name if said[-1] in PLACES else f"{name} page"
     if said[0] in OWNED:
         return _lower(place)
