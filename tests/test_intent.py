@@ -330,3 +330,23 @@ def test_words_a_product_writes_its_own_way() -> None:
     r = Ranker(targets_of(info))
     assert r.rank("show me infobox two")[0].target.id == "infobox-2"
     assert r.words_named("show me infobox two", r.rank("show me infobox two")[0].target) == 1 / 3
+
+
+def test_an_acronym_said_in_full_or_in_letters_names_its_page():
+    site = parse_site({"version": 1, "name": "Tabler", "pages": [
+        {"id": "rtl", "url": "/rtl.html", "title": "RTL mode"},
+        {"id": "keys", "url": "/keys.html", "title": "API keys"},
+        {"id": "team", "url": "/team.html", "title": "Team",
+         "elements": [{"id": "save", "selector": "#s", "label": "SAVE"}]},
+        {"id": "videos", "url": "/videos.html", "title": "Videos"},
+    ]})
+    r = Ranker(targets_of(site))
+    from voicetour.session.policy import PolicyConfig, decide
+
+    for said, page in (("switch to right to left mode", "rtl"), ("show me the r t l mode", "rtl"),
+                       ("Switch to right-to-left mode.", "rtl"), ("open the a p i keys", "keys")):
+        verdict, top = decide(r.rank(said, fuzzy=True), PolicyConfig())
+        assert verdict == "accept" and top is not None and top.target.id == page, said
+    # a label in capitals is no acronym: "send all videos, everyone" does not spell SAVE
+    assert all(x.target.id != "save" for x in r.rank("send all videos everyone", fuzzy=True))
+    assert r.rank("switch to right mode", fuzzy=True)[0].target.id == "rtl"  # "mode" still names it, in part

@@ -9,6 +9,7 @@ Word weights are inverse page frequencies, so a word every page shares ("setting
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -63,6 +64,11 @@ NUMBER_STEMS = frozenset(stem(w) for w in (*NUMBER_WORDS, *ORDINALS) if w)
 JOIN_KNOWN = 4
 """Two words the product knows apart are joined when each has this many letters or more."""
 
+ACRONYM = re.compile(r"^[A-Z]{2,5}s?$")
+"""A word a product writes in capitals ("RTL mode", "FAQs", "API keys"): people say its letters
+("R T L") or what they stand for ("switch to right to left mode", tabler's RTL page, heard
+exactly and not understood)."""
+
 ELEMENT_TIE_BREAK = 1.001  # an element that explains the words as well as its page wins: we can point at it
 OTHER_PAGE_ELEMENT = 0.9
 """A control's label that matches no better than another page's own name loses to that page: "show
@@ -90,6 +96,15 @@ class Ranked:
     """Scaled by ``AS_WRITTEN``: tied on stems with a page whose name was said as written."""
 
 
+def _acronyms(name: str) -> list[str]:
+    """The words ``name`` writes in capitals as an acronym: beside words that are not ("RTL mode",
+    "Export PDF"), or without a vowel ("VPN"); not a label in capitals ("SAVE", AdminBSB's buttons)."""
+    tokens = [t.strip(",.:;!?()") for t in name.split()]
+    capitals = [t for t in tokens if ACRONYM.match(t)]
+    mixed = any(c.islower() for c in name)
+    return [t for t in capitals if mixed or not set(t.lower()) & set("aeiouy")]
+
+
 class Ranker:
     def __init__(self, targets: list[Target]) -> None:
         self.targets = targets
@@ -108,6 +123,10 @@ class Ranker:
                     pages_of[w].add(t.page_id)
         self.weight = {w: 1.0 / len(pages) for w, pages in pages_of.items()}
         self._forms = {w: stem(w) for t in targets for p in t.phrases for w in words(p) if stem(w) in pages_of}
+        self._acronyms = {token.rstrip("s").lower(): stem(token.lower()) for t in targets
+                          for name in (t.title, t.label) for token in _acronyms(name)
+                          if stem(token.lower()) in pages_of}
+        """An acronym's letters -> its stem, for ``_spelled``."""
         self.vocabulary = frozenset(self.weight)
         self._phrases_of = {t.id: sets for t, sets in zip(targets, self._phrases, strict=True)}
 
@@ -129,11 +148,35 @@ class Ranker:
                 best, best_ratio = form_stem, ratio
         return best
 
+    def _spelled(self, said: list[str]) -> list[str]:
+        """Words that spell one of the product's acronyms, as the acronym: its letters ("r t l"),
+        or, for three letters or more, words whose first letters are its letters, neither the
+        first nor the last a carrier ("right to left" -> "rtl"; not "the team list")."""
+        if not self._acronyms:
+            return said
+        out: list[str] = []
+        i = 0
+        while i < len(said):
+            for n in range(5, 1, -1):
+                run = said[i : i + n]
+                if len(run) < n or "".join(w[0] for w in run) not in self._acronyms:
+                    continue
+                letters = all(len(w) == 1 for w in run)
+                if letters or (n >= 3 and run[0] not in CARRIERS and run[-1] not in CARRIERS):
+                    out.append(self._acronyms["".join(w[0] for w in run)])
+                    i += n
+                    break
+            else:
+                out.append(said[i])
+                i += 1
+        return out
+
     def _joined(self, said: list[str]) -> list[str]:
         """Two words said apart that the product writes as one ("nav bar" -> "navbar"; "data
-        tables" -> "Datatables", though "data" is a word of the product too)."""
+        tables" -> "Datatables", though "data" is a word of the product too); an acronym said
+        in letters or in full (``_spelled``)."""
         out: list[str] = []
-        for word in compounds(said):
+        for word in compounds(self._spelled(said)):
             if out and stem(out[-1] + word) in self.weight and (
                     stem(out[-1]) not in self.weight or min(len(out[-1]), len(word)) >= JOIN_KNOWN):
                 out[-1] += word
