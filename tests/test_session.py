@@ -963,3 +963,28 @@ def test_when_the_words_heard_while_speaking_named_nothing_the_pause_listens_car
             assert nav[0].audio_ms - last <= s.config.listen.quick_ms + 40 and verifier.calls == 0
         else:  # the prompt's words, or words that name nothing: heard again, unprompted, and only once
             assert verifier.calls == 1 and verifier.hints == []
+
+
+def test_a_lean_turn_is_heard_by_the_verifier_alone_at_the_pause(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """A busy server's turn (``Session.lean``): the grammar recognizer is not run and nothing is
+    asked while the person speaks; the pause's listen decides. The flag is read when a turn
+    starts: the next turn, with it cleared, is heard in full again."""
+    import dataclasses
+
+    eng = dataclasses.replace(grammar_engine, verifier=_Verifier("Show me billing."))
+    grammar = ScriptedRecognizer({5: "show me billing"}, final="show me billing")
+    s = Session(eng, recognizer=grammar)
+    s.lean = True
+    events = _answering(s, speech(), lambda req: "Show me billing.")
+    asks = [e for e in events if isinstance(e, Transcribe)]
+    assert grammar.utterances == 0 and grammar.frames == 0  # never started, never fed
+    assert asks and all(a.kind != "speaking" for a in asks)
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    assert [e.url for e in events if isinstance(e, Navigate)] == ["/billing.html"]
+    nav = next(e for e in events if isinstance(e, Navigate))
+    assert nav.audio_ms - ended.last_voiced_ms <= s.config.listen.careful_ms + 40  # at the pause, not the endpoint
+    assert next(e for e in events if isinstance(e, Final)).source == "verifier"
+    s.lean = False
+    again = _answering(s, speech(), lambda req: "Show me billing.")
+    assert grammar.utterances == 1 and grammar.frames > 0
+    assert any(isinstance(e, Transcribe) and e.kind == "speaking" for e in again)

@@ -58,7 +58,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from voicetour.evaluate import evaluate
 
-    report = evaluate(_engine(args.site), Path(args.corpus))
+    report = evaluate(_engine(args.site), Path(args.corpus), lean=args.lean)
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
@@ -93,7 +93,7 @@ def _bench(args: argparse.Namespace) -> int:
         think = THINK_S if args.think is None else args.think
         sweep(load_site(demo_site_path()), counts, out, quick=args.quick,
               flame=Path(args.flame) if args.flame else None, think_s=think, processes=args.processes,
-              max_sessions=args.max_sessions or 100_000)
+              max_sessions=args.max_sessions or 100_000, full_sessions=args.full_sessions)
         print((out / "load.md").read_text())
         return 0
     if args.soak:
@@ -200,6 +200,7 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
             raise UsageError(f"{given}: no such file")
     app = create_app(site, app_dir=app_dir, admin_key=os.environ.get("VOICETOUR_ADMIN_KEY") or None,
                      max_sessions=getattr(args, "max_sessions", None),
+                     full_sessions=getattr(args, "full_sessions", None),
                      allowed_origins=tuple(getattr(args, "allow_origin", None) or ()),
                      connects_per_minute=getattr(args, "connects_per_minute", CONNECTS_PER_MINUTE),
                      transcripts=not getattr(args, "no_transcripts", False),

@@ -8,6 +8,7 @@ the last 10 ms window whose RMS is within 35 dB of the loudest window.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +37,22 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
 
-def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
+def evaluate(engine: Engine, corpus_dir: Path, lean: bool = False) -> dict[str, Any]:
     """Score a labelled corpus (``index.json``: file, voice, text, page or null), or, for a folder
     without one, every WAV below it as speech that must not navigate (real people saying one word,
     a wake word, room noise: ``shared/realspeech``), reported per subfolder.
 
     A wrong page shown is any navigation to a page other than the right one for that file, early
-    flashes included, even when corrected later."""
+    flashes included, even when corrected later. ``lean``: every turn as a busy server hears it
+    (``Session.lean``). ``cpu_ms_per_file``: the process's CPU (every thread, whisper's included)
+    over the corpus, per file."""
     index = corpus_dir / "index.json"
     items = json.loads(index.read_text()) if index.exists() else _unlabelled(corpus_dir)
     rows = []
+    cpu0 = time.process_time()
     for item in items:
         path = corpus_dir / item["file"]
-        res = simulate_file(engine, str(path))
+        res = simulate_file(engine, str(path), lean=lean)
         end = last_voiced_ms(read_wav(path))
         expected = _expected(engine, item.get("page"))
         navs = [a for a in res.actions if a["type"] in ("navigate", "back") and a.get("url")]
@@ -67,8 +71,9 @@ def evaluate(engine: Engine, corpus_dir: Path) -> dict[str, Any]:
             "rtf": res.as_json()["rtf"],
             "mispredictions": res.mispredictions,
         })
-    return {**summary(rows), "groups": {g: summary([r for r in rows if r["voice"] == g])
-                                        for g in sorted({r["voice"] for r in rows})}, "rows": rows}
+    cpu_ms = (time.process_time() - cpu0) * 1000 / max(1, len(rows))
+    groups = {g: summary([r for r in rows if r["voice"] == g]) for g in sorted({r["voice"] for r in rows})}
+    return {**summary(rows), "cpu_ms_per_file": round(cpu_ms, 1), "groups": groups, "rows": rows}
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -35,6 +35,9 @@ def parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
                         "voicetour's own origin are always allowed)")
     s.add_argument("--max-sessions", type=int, help="open conversations at once; more are told the tour is busy "
                                                     "(default: 1.5 per core, measured: 3 on 2 cores)")
+    s.add_argument("--full-sessions", type=int,
+                   help="past this many open conversations, requests are heard lean: whisper alone at the pause, "
+                        "no grammar recognizer, no background listens (default: --max-sessions, never lean)")
     s.add_argument("--connects-per-minute", type=int, default=CONNECTS_PER_MINUTE,
                    help="conversations one client address may open a minute; more are told to wait "
                         f"(default {CONNECTS_PER_MINUTE}; 0: no limit; behind a load balancer, limit there: "
@@ -74,6 +77,8 @@ def parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
                    "must not navigate (e.g. ../shared/realspeech/wake_words), scored per subfolder")
     e.add_argument("--site", help="site.json (default: the bundled demo)")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--lean", action="store_true", help="hear every request as a busy server does: whisper alone at "
+                   "the pause, no grammar recognizer, no background listens")
     e.set_defaults(func=commands["evaluate"])
     c = sub.add_parser("crawl", help="crawl a product (same origin) and write its site file")
     c.add_argument("url", help="where to start, e.g. http://127.0.0.1:8123/")
@@ -104,6 +109,8 @@ def parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
                    help="with --sessions: this many server processes behind HAProxy (voicetour cluster)")
     b.add_argument("--max-sessions", type=int,
                    help="with --sessions: each process's capacity (default: unlimited, to measure past it)")
+    b.add_argument("--full-sessions", type=int,
+                   help="with --sessions: each process's --full-sessions (default: never lean)")
     b.add_argument("--flame", metavar="OUT.svg", help="with --sessions: record the server with py-spy "
                    "(flame graph SVG; a .json name writes speedscope)")
     b.add_argument("--soak", type=float, metavar="SECONDS",

@@ -73,9 +73,12 @@ def _action(ev: Event, t_ms: float, site_abs: Callable[[str], str]) -> dict[str,
     return {**msg, "t_ms": round(t_ms, 1)}
 
 
-def simulate_file(engine: Engine, path: str, start_url: str | None = None, realtime: bool = False) -> Result:
+def simulate_file(engine: Engine, path: str, start_url: str | None = None, realtime: bool = False,
+                  lean: bool = False) -> Result:
+    """``lean``: the session's turns are lean (``Session.lean``), as on a busy server."""
     pcm = read_wav(path)
     session = Session(engine, start_url=start_url, clock=clock.monotonic_ns)
+    session.lean = lean
     result = Result(audio=path, audio_ms=len(pcm) // 32, recorder=TurnRecorder(path))
     finals: list[str] = []
     wall0 = clock.monotonic_ns()

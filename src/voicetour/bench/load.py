@@ -304,13 +304,15 @@ def served(out: Path, flame: Path | None = None, processes: int = 1,
 def sweep(site: Site, counts: list[int], out: Path, quick: bool = False, flame: Path | None = None,
           per_session: int | None = None, voices: tuple[str, ...] | None = None,
           phrases: tuple[corpus_mod.Phrase, ...] = corpus_mod.DEMO_PHRASES, think_s: float = THINK_S,
-          processes: int = 1, max_sessions: int = 100_000) -> dict[str, Any]:
-    """Run the levels in ``counts`` against fresh server processes; write OUT/load.json and load.md."""
+          processes: int = 1, max_sessions: int = 100_000, full_sessions: int | None = None) -> dict[str, Any]:
+    """Run the levels in ``counts`` against fresh server processes; write OUT/load.json and load.md.
+    ``full_sessions``: each process's ``serve --full-sessions``."""
     out.mkdir(parents=True, exist_ok=True)
     voices = voices or (("piper", "espeak-us") if quick else ("piper", "espeak-us", "espeak-f3"))
     pool = clips(site, out / "load-corpus", voices, phrases)
     per_session = min(per_session or (2 if quick else 3), len(pool))
-    with served(out, flame, processes, max_sessions) as target:
+    lean = ("--full-sessions", str(full_sessions)) if full_sessions is not None else ()
+    with served(out, flame, processes, max_sessions, serve_args=lean) as target:
         levels = []
         for n in counts:
             print(f"load: {n} sessions ...", file=sys.stderr, flush=True)

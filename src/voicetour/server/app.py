@@ -58,7 +58,7 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
                clock: Callable[[], int] = real_clock.monotonic_ns, admin_key: str | None = None,
                max_sessions: int | None = None, allowed_origins: tuple[str, ...] = (),
                connects_per_minute: int = CONNECTS_PER_MINUTE, transcripts: bool = True,
-               park_seconds: float = PARK_SECONDS) -> Starlette:
+               park_seconds: float = PARK_SECONDS, full_sessions: int | None = None) -> Starlette:
     """The ASGI app: the tour page at /voicetour/, the product at the root (from ``app_dir``, or
     proxied from the site's base_url). ``clock`` (monotonic ns) is the only clock the server
     reads for sessions and their traces. The traces hold what visitors said: /trace answers only
@@ -66,7 +66,8 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
     Sessions are opened from pages of voicetour's own origin, the product's (base_url) and
     ``allowed_origins`` only: any other site's page is refused (a client that sends no Origin, not
     a browser, is let in). One client address opens at most ``connects_per_minute`` sockets a
-    minute (0: no limit); ``transcripts=False`` keeps what visitors said out of the traces."""
+    minute (0: no limit); ``transcripts=False`` keeps what visitors said out of the traces. Past
+    ``full_sessions`` open sessions, turns are lean (``Session.lean``; default: never)."""
     admin_key = admin_key or secrets.token_urlsafe(24)
     engine = engine or Engine.for_site(site)
     metrics = Metrics()
@@ -90,7 +91,8 @@ def create_app(site: Site, app_dir: Path | None = None, engine: Engine | None = 
             "examples": _examples(engine),
         })
 
-    sessions = Sessions(traces, clock, max_sessions, words=transcripts, park_seconds=park_seconds)
+    sessions = Sessions(traces, clock, max_sessions, words=transcripts, park_seconds=park_seconds,
+                        full_open=full_sessions)
     arrivals = Arrivals(connects_per_minute, clock)
 
     async def health(request: Request) -> Response:

@@ -38,13 +38,16 @@ class Sessions:
     ``ready`` message); and the traces of recent sessions."""
 
     def __init__(self, traces: OrderedDict[str, TurnRecorder], clock: Callable[[], int],
-                 max_open: int | None = None, words: bool = True, park_seconds: float = PARK_SECONDS) -> None:
+                 max_open: int | None = None, words: bool = True, park_seconds: float = PARK_SECONDS,
+                 full_open: int | None = None) -> None:
         self.clock = clock
         self.park_seconds = park_seconds
         self.traces = traces
         self.words = words
         """Whether traces keep what was said (``TurnRecorder.words``)."""
         self.max_open = max_open or max(1, int(SESSIONS_PER_CORE * (os.cpu_count() or 1)))
+        self.full_open = full_open if full_open is not None else self.max_open
+        """Past this many open sessions, turns are lean (``busy``)."""
         self.open = 0
         """Sessions admitted and not yet released."""
         self.freed = 0
@@ -60,6 +63,11 @@ class Sessions:
             return False
         self.open += 1
         return True
+
+    def busy(self) -> bool:
+        """Whether turns starting now are to be lean (``Session.lean``): more sessions are open
+        than ``full_open``, the number the full pipeline serves in time."""
+        return self.open > self.full_open
 
     def release(self) -> None:
         self.open -= 1

@@ -334,6 +334,7 @@ class SessionSocket:
                     chunks.append(self.inbox.popleft())  # type: ignore[arg-type]
                 data = b"".join(c[0] for c in chunks)
                 self.backlog_ms -= len(data) / 32
+                self.session.lean = self.sessions.busy()
                 try:
                     events = await self.work("frames", self.session.feed_audio, data, self.clock())
                 except VoicetourError as exc:

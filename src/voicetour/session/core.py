@@ -75,6 +75,11 @@ class Session(TurnDecisions):
         self.turn = 0
         self.current: Turn | None = None
         self.closed = False
+        self.lean = False
+        """Turns that start while this is set are heard by the verifier alone, at the pause: no
+        grammar recognizer, no background listens (the shell sets it when the machine is busy:
+        ``voicetour serve --full-sessions``). Slower to act and a little less accurate, for a
+        fraction of the CPU (docs/measuring.md)."""
         self._last_audio_ns: int | None = None
         self._blocked: tuple[Transcribe, Callable[[], list[Event]]] | None = None
         """The quick/careful request out, and the work to redo when it is answered."""
@@ -178,7 +183,8 @@ class Session(TurnDecisions):
         if turn is None or turn.committed is None:
             return self._end() if turn is not None else []
         self._close_turn()
-        self.recognizer.finish()
+        if not turn.lean:
+            self.recognizer.finish()
         return self._conclude(turn, (turn.partial, "grammar"), keep=True)
 
     # -- holding inputs while a decision waits for words ------------------------------------
@@ -278,7 +284,8 @@ class Session(TurnDecisions):
         elif turn.pause is None:
             turn.pause = Pause()
         turn.audio += frame
-        turn.partial = self.recognizer.feed(frame)
+        if not turn.lean:
+            turn.partial = self.recognizer.feed(frame)
         events = self._after_partial()
         if transition == "end":
             return events + self._end()
@@ -288,11 +295,13 @@ class Session(TurnDecisions):
         self.turn += 1
         start_ms = self.audio_ms - len(self.preroll) * FRAME_MS
         turn = self.current = Turn(before=self.tour.url, start_ms=start_ms, last_voiced_ms=self.audio_ms,
-                                   detected_ms=self.audio_ms)
-        self.recognizer.start()
+                                   detected_ms=self.audio_ms, lean=self.lean and self.engine.verifier is not None)
+        if not turn.lean:
+            self.recognizer.start()
         for f in self.preroll:
             turn.audio += f
-            turn.partial = self.recognizer.feed(f)
+            if not turn.lean:
+                turn.partial = self.recognizer.feed(f)
         self.preroll.clear()
         return [SpeechStarted(*self._at()), State(*self._at(), "hearing"), *self._after_partial()]
 
@@ -309,7 +318,7 @@ class Session(TurnDecisions):
         t0 = self._t()
         if turn.final is None:
             self.endpointer.reset()
-            turn.final = self.recognizer.finish()
+            turn.final = self.recognizer.finish() if not turn.lean else ""
         chosen = self._choose(turn.final, careful=True)
         if chosen is None:
             return []  # redone when the words are in

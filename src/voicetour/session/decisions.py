@@ -155,7 +155,7 @@ class TurnDecisions:
     def _ask_speaking(self) -> list[Event]:
         turn = self.current
         assert turn is not None
-        if self.engine.verifier is None or turn.asked is not None or turn.command is not None:
+        if self.engine.verifier is None or turn.asked is not None or turn.command is not None or turn.lean:
             return []
         if not self.config.listen.speaking_due(self.audio_ms - turn.start_ms, self.audio_ms - turn.asked_at):
             return []

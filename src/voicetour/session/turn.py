@@ -42,6 +42,8 @@ class Turn:
     last_voiced_ms: int
     detected_ms: int
     """Audio time at which the endpointer heard speech start."""
+    lean: bool = False
+    """Heard without the grammar recognizer and without background listens (``Session.lean``)."""
     committed: Target | None = None
     """The target this turn has gone to so far."""
     partial: str = ""
