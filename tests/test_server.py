@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 import websockets
@@ -320,3 +321,37 @@ def test_traces_without_transcripts_keep_timings_and_pages_not_words(site, engin
             trace = client.get(f"/voicetour/trace/{session}", headers=admin).text
         assert ("hunter2" in trace) is transcripts
         assert "/billing.html" in trace  # where the visitor was taken is kept either way
+
+
+def test_past_full_sessions_requests_are_heard_lean_and_in_full_again_when_it_is_quieter(site, engine) -> None:  # type: ignore[no-untyped-def]
+    """With more sessions open than ``full_sessions``, a spoken request is heard by whisper alone at
+    the pause (no grammar partials) and still goes to its page; when the other visitor leaves, the
+    next request is heard in full again."""
+    pcm = read_wav(SPEECH / "piper-00.wav") + b"\x00" * 32 * 700
+    app = create_app(site, app_dir=demo_app_dir(), engine=engine, full_sessions=1)
+    operator = {"Authorization": f"Bearer {app.state.admin_key}"}
+
+    def speak(ws) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+        for i in range(0, len(pcm), 640):  # in real time: twice in a row at once is refused as too fast
+            ws.send_bytes(pcm[i : i + 640])
+            time.sleep(0.02)
+        msgs = receive_until(ws, "trace")
+        assert not any(m["type"] == "error" for m in msgs), msgs
+        return msgs
+
+    def lean_turns(client: TestClient) -> float:
+        text = client.get("/voicetour/metrics", headers=operator).text
+        return float(next(x for x in text.splitlines() if x.startswith("voicetour_lean_turns_total ")).split()[1])
+
+    with TestClient(app) as client:
+        with client.websocket_connect("/voicetour/ws") as second:
+            assert second.receive_json()["type"] == "ready"
+            with client.websocket_connect("/voicetour/ws") as first:
+                assert first.receive_json()["type"] == "ready"
+                msgs = speak(second)  # two open, one heard in full: lean
+                assert [m["url"] for m in msgs if m["type"] == "navigate"] == ["/billing.html"]
+                assert not any(m["type"] == "partial" and m["text"] for m in msgs)
+                assert lean_turns(client) == 1
+            msgs = speak(second)  # alone again: in full
+            assert any(m["type"] == "partial" and m["text"] for m in msgs)
+            assert lean_turns(client) == 1

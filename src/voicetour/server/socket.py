@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from voicetour.audio import SAMPLE_RATE
 from voicetour.errors import ProtocolError, VoicetourError
-from voicetour.events import Event, Metric, Span, State, Transcribe
+from voicetour.events import Event, Metric, Span, SpeechStarted, State, Transcribe
 from voicetour.server.parking import Sessions
 from voicetour.server.protocol import ClientMessage, check_audio, error, parse_text, render, render_trace
 from voicetour.session.core import Session
@@ -344,6 +344,8 @@ class SessionSocket:
                 handled = self.clock()
                 for _, arrived in chunks:
                     self.metrics.lag.observe((handled - arrived) / 1e9)
+                if self.session.lean:
+                    self.metrics.lean.inc(sum(isinstance(e, SpeechStarted) for e in events))
                 await self.send_events(events, handled)
             else:
                 await self.handle(item)

@@ -47,6 +47,8 @@ class Metrics:
         ProcessCollector(registry=r)
         self.sessions = Gauge("voicetour_sessions_active", "Open tour sessions (WebSockets).", registry=r)
         self.turns = Counter("voicetour_turns_total", "Finished turns.", registry=r)
+        self.lean = Counter("voicetour_lean_turns_total", "Turns heard lean (more sessions open than "
+                            "--full-sessions): whisper alone at the pause.", registry=r)
         self.mispredictions = Counter("voicetour_mispredictions_total",
                                       "Early navigations the final words contradicted.", registry=r)
         self.reveals = Counter("voicetour_reveals_total", "Pages shown after an action, by how: from a "
