@@ -243,6 +243,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     # The machine's capacity, shared by its processes (each would otherwise admit the whole of it).
     share = args.max_sessions or max(1, int(SESSIONS_PER_CORE * (os.cpu_count() or 1) / processes))
     serve += ["--max-sessions", str(share)]
+    if args.full_sessions is not None:
+        serve += ["--full-sessions", str(args.full_sessions)]
     serve += ["--connects-per-minute", "0"]  # every visitor comes from HAProxy's address: it limits them (haproxy.cfg)
     for origin in args.allow_origin or ():
         serve += ["--allow-origin", origin]

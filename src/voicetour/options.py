@@ -57,6 +57,7 @@ def parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     cl.add_argument("--host", default="127.0.0.1")
     cl.add_argument("--max-sessions", type=int,
                     help="open conversations per process (default: its share of 1.5 per core of the machine)")
+    cl.add_argument("--full-sessions", type=int, help="as for serve, per process")
     cl.add_argument("--allow-origin", action="append", metavar="URL", help="as for serve")
     cl.add_argument("--tls-pem", metavar="PEM", help="HTTPS and wss at the balancer: the certificate chain and its "
                                                      "private key in one PEM file (TLS ends at HAProxy)")

@@ -47,7 +47,7 @@ was element labels only, no page title. Whole names only (``_whole_names``)."""
 TOKENS_PER_SECOND = 4
 WORKERS = 2
 """Listens that run at once (CTranslate2 workers, one thread each): a decision's (``transcribe``:
-quick and careful listens) beside a background one (``try_transcribe``). With one, a decision
+quick and careful listens) beside a background one (``try_transcribe``), or two decisions. With one, a decision
 asked when the speech ended waited for the background listen still running (up to a whole run,
 ~150 ms here), which ``voicetour simulate`` never modelled: it runs decisions beside them."""
 BEAM_SIZE = 1
@@ -101,8 +101,11 @@ class WhisperVerifier:
             start = [prev, *tok.encode(" " + prompt, add_special_tokens=False).ids, *start]
         self._start = start
         self._prompt = prompt
-        self._lock = threading.Lock()
-        """Decisions' listens (and the baseline's): one at a time, beside a background listen."""
+        self._lock = threading.BoundedSemaphore(WORKERS)
+        """Decisions' listens (and the baseline's): as many at once as the model has workers, and
+        no background listen beside them. One at a time, lean turns of 4 to 16 sessions waited
+        200-600 ms here for another session's listen while the second core was idle (the server
+        at 0.24-0.62 cores; docs/measuring.md)."""
         self._background = threading.Lock()
         """Background listens: one at a time, declined while another runs."""
         self._spent = threading.local()
@@ -183,7 +186,7 @@ class WhisperVerifier:
         if not wait:
             if self._deciding or not self._background.acquire(blocking=False):
                 return None
-            lock = self._background
+            release = self._background.release
         else:
             with self._count:
                 self._deciding += 1
@@ -193,7 +196,7 @@ class WhisperVerifier:
                 with self._count:
                     self._deciding -= 1
                 raise
-            lock = self._lock
+            release = self._lock.release
         try:  # CPU: what CTranslate2's threads spend meanwhile, at most one core for the run (one
             # thread each; a background run beside it spends the rest)
             native0, wall0 = native_threads_ns(), time.monotonic_ns()
@@ -203,7 +206,7 @@ class WhisperVerifier:
             )
             self._spent.ns = min(native_threads_ns() - native0, time.monotonic_ns() - wall0)
         finally:
-            lock.release()
+            release()
             if wait:
                 with self._count:
                     self._deciding -= 1
