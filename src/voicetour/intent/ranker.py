@@ -204,10 +204,10 @@ class Ranker:
         of what an error code means that the name does not write (``naming.ERROR_NAMES``): the
         grammar heard tabler's "not found" in espeak-ng's "show me the carousel"."""
         said = self._known(text)
-        named = any(said <= phrase for phrase in self._phrases_of[target.id])
-        written = set(content_stems(f"{target.title} {target.label}"))
-        return sum(self.weight[w] for w in said if not _number(w) and (w not in ERROR_STEMS or w in written)) \
-            if named else 0.0
+        if not any(said <= phrase for phrase in self._phrases_of[target.id]):
+            return 0.0
+        written = set(content_stems(f"{target.title} {target.label}")) if said & ERROR_STEMS else set()
+        return sum(self.weight[w] for w in said if not _number(w) and (w not in ERROR_STEMS or w in written))
 
     def says_whole(self, text: str, target: Target) -> bool:
         """Whether ``text`` says one of ``target``'s names whole ("request new password", not
