@@ -350,3 +350,25 @@ def test_an_acronym_said_in_full_or_in_letters_names_its_page():
     # a label in capitals is no acronym: "send all videos, everyone" does not spell SAVE
     assert all(x.target.id != "save" for x in r.rank("send all videos everyone", fuzzy=True))
     assert r.rank("switch to right mode", fuzzy=True)[0].target.id == "rtl"  # "mode" still names it, in part
+
+
+def test_an_error_code_said_in_words_names_its_page():
+    site = parse_site({"version": 1, "name": "Tabler", "pages": [
+        {"id": "e404", "url": "/404.html", "title": "404"},
+        {"id": "e500", "url": "/500.html", "title": "500"},
+        {"id": "e503", "url": "/503.html", "title": "503"},
+        {"id": "dash2", "url": "/dashboard-2.html", "title": "Dashboard 2"},
+    ]})
+    r = Ranker(targets_of(site))
+    from voicetour.intent.text import spoken_numbers
+    from voicetour.session.policy import PolicyConfig, decide
+
+    for said, page in (("open the five hundred error page", "e500"), ("show me the four oh four page", "e404"),
+                       ("show me the four zero four page", "e404"), ("open five hundred and three", "e503"),
+                       ("open five oh three", "e503")):
+        verdict, top = decide(r.rank(said, fuzzy=True), PolicyConfig())
+        assert verdict == "accept" and top is not None and top.target.id == page, said
+    # only numbers the product writes, and never one word alone ("dashboard two" is its own name)
+    assert spoken_numbers(["four", "hundred", "and", "one"], {"404", "500"}) == ["four", "hundred", "and", "one"]
+    assert spoken_numbers(["dashboard", "two"], {"2", "dashboard"}) == ["dashboard", "two"]
+    assert r.rank("show me dashboard two")[0].target.id == "dash2"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from voicetour.intent.naming import ERROR_NAMES, NUMBER_WORDS, ORDINALS, Target
-from voicetour.intent.text import CARRIERS, COMMON_WORDS, compounds, content_stems, stem, words
+from voicetour.intent.text import CARRIERS, COMMON_WORDS, compounds, content_stems, spoken_numbers, stem, words
 
 FUZZY_RATIO = 0.8
 FUZZY_PENALTY = 0.85
@@ -174,9 +174,9 @@ class Ranker:
     def _joined(self, said: list[str]) -> list[str]:
         """Two words said apart that the product writes as one ("nav bar" -> "navbar"; "data
         tables" -> "Datatables", though "data" is a word of the product too); an acronym said
-        in letters or in full (``_spelled``)."""
+        in letters or in full (``_spelled``); a number said in words (``text.spoken_numbers``)."""
         out: list[str] = []
-        for word in compounds(self._spelled(said)):
+        for word in compounds(self._spelled(spoken_numbers(said, self.weight))):
             if out and stem(out[-1] + word) in self.weight and (
                     stem(out[-1]) not in self.weight or min(len(out[-1]), len(word)) >= JOIN_KNOWN):
                 out[-1] += word

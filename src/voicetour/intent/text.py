@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -104,3 +105,41 @@ def content_stems(text: str) -> list[str]:
 def control_of(text: str) -> str | None:
     """The control command a whole utterance is, or None."""
     return CONTROL_PHRASES.get(" ".join(words(text)))
+
+
+DIGITS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())}
+_SAID_ZERO = {"oh": "0", "o": "0"}
+
+
+def spoken_numbers(said: list[str], known: Container[str]) -> list[str]:
+    """A number said in words, as digits, when the product writes it so ("five hundred" -> "500",
+    "four oh four" -> "404", "five hundred and three" -> "503": error pages are named by their
+    code). Runs of two words or more only, and only numbers ``known`` holds (a product word)."""
+    out: list[str] = []
+    i = 0
+    while i < len(said):
+        for j in range(min(len(said), i + 5), i + 1, -1):  # the longest run first
+            value = _number_of(said[i:j])
+            if value is not None and value in known:
+                out.append(value)
+                i = j
+                break
+        else:
+            out.append(said[i])
+            i += 1
+    return out
+
+
+def _number_of(run: list[str]) -> str | None:
+    if run[0] not in DIGITS:
+        return None
+    if all(w in DIGITS or w in _SAID_ZERO for w in run):  # digit by digit: "four oh four"
+        return "".join(DIGITS.get(w) or _SAID_ZERO[w] for w in run)
+    if run[0] == "zero" or run[1] != "hundred":
+        return None
+    rest = run[3:] if run[2:3] == ["and"] else run[2:]
+    if not rest:
+        return DIGITS[run[0]] + "00" if len(run) == 2 else None
+    if len(rest) == 1 and rest[0] in DIGITS:  # "five hundred and three"
+        return DIGITS[run[0]] + "0" + DIGITS[rest[0]]
+    return None
