@@ -78,13 +78,14 @@ def test_a_decision_waiting_for_whisper_comes_before_a_background_listen(engine)
     import threading
     import time
 
-    from voicetour.asr.whisper import WhisperVerifier
+    from voicetour.asr.whisper import WORKERS, WhisperVerifier
     from voicetour.audio.wav import read_wav
 
     verifier = engine.verifier
     assert isinstance(verifier, WhisperVerifier)
     pcm = read_wav(SPEECH / "piper-00.wav")
-    verifier._lock.acquire()  # another session's listen is running
+    for _ in range(WORKERS):
+        verifier._lock.acquire()  # other sessions' listens are running, on every worker
     heard: list[str] = []
     waiter = threading.Thread(target=lambda: heard.append(verifier.transcribe(pcm)))
     waiter.start()
@@ -94,9 +95,11 @@ def test_a_decision_waiting_for_whisper_comes_before_a_background_listen(engine)
         time.sleep(0.01)
     assert verifier._deciding == 1
     assert verifier.try_transcribe(pcm) is None  # busy, and a decision waits
-    verifier._lock.release()  # the running listen ends: the decision is next, not a background listen
+    verifier._lock.release()  # a running listen ends: the decision is next, not a background listen
     assert verifier.try_transcribe(pcm) is None
     waiter.join(timeout=30)
+    for _ in range(WORKERS - 1):
+        verifier._lock.release()
     assert heard and "billing" in heard[0].lower()
     assert verifier.try_transcribe(pcm) is not None  # free again: background listens go on
 
@@ -117,6 +120,32 @@ def test_a_decision_does_not_wait_for_a_background_listen(engine) -> None:  # ty
     finally:
         verifier._background.release()
     assert verifier.try_transcribe(pcm) is not None
+
+
+def test_a_lean_turns_pause_listen_is_declined_only_when_no_worker_is_free(engine) -> None:  # type: ignore[no-untyped-def]
+    """``spare`` (a lean turn's pause listen, its pause's only words): run beside another
+    session's decision, where a background listen is declined; declined when every worker is
+    deciding."""
+    from voicetour.asr.whisper import WORKERS, WhisperVerifier
+    from voicetour.audio.wav import read_wav
+
+    verifier = engine.verifier
+    assert isinstance(verifier, WhisperVerifier)
+    pcm = read_wav(SPEECH / "piper-00.wav")
+    verifier._lock.acquire()  # one decision running
+    verifier._deciding += 1
+    try:
+        assert verifier.try_transcribe(pcm) is None
+        assert "billing" in (verifier.try_transcribe(pcm, spare=True) or "").lower()
+        for _ in range(WORKERS - 1):
+            verifier._lock.acquire()
+        assert verifier.try_transcribe(pcm, spare=True) is None  # no worker free
+        for _ in range(WORKERS - 1):
+            verifier._lock.release()
+    finally:
+        verifier._deciding -= 1
+        verifier._lock.release()
+    assert verifier._deciding == 0 and verifier.try_transcribe(pcm) is not None
 
 
 def test_the_product_words_prompt_keeps_whole_names() -> None:
