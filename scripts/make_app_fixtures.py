@@ -270,8 +270,41 @@ TABLER = (  # tabler-ui 0.0.34 (35 pages): written before any run on it, a fourt
     Phrase("show me the card designs", "request", "/cards.html"),
     *NOT_REQUESTS,
 )
+THEMEKIT = (  # themekit 2.1.0 (36 pages crawled): written from its file names before any run, a fifth unseen product
+    Phrase("show me the dashboard", "request", "/index.html"),
+    Phrase("take me home", "request", "/index.html"),
+    Phrase("open the calendar", "request", "/pages/calendar.html"),
+    Phrase("I want to see the chartist charts", "request", "/pages/charts-chartist.html"),
+    Phrase("open the flot charts", "request", "/pages/charts-flot.html"),
+    Phrase("I forgot my password", "request", "/pages/forgot-password.html"),
+    Phrase("show me the form components", "request", "/pages/form-components.html"),
+    Phrase("open the form picker", "request", "/pages/form-picker.html"),
+    Phrase("show me the advanced form", "request", "/pages/form-advance.html"),
+    Phrase("show me an invoice", "request", "/pages/invoice.html"),
+    Phrase("open the layouts page", "request", "/pages/layouts.html"),
+    Phrase("take me to the login page", "request", "/pages/login.html"),
+    Phrase("show me my profile", "request", "/pages/profile.html"),
+    Phrase("how do I create an account", "task", "/pages/register.html"),
+    Phrase("open the data table", "request", "/pages/table-datatable.html"),
+    Phrase("show me the bootstrap tables", "request", "/pages/table-bootstrap.html"),
+    Phrase("open the task board", "request", "/pages/taskboard.html"),
+    Phrase("show me the alerts", "request", "/pages/ui/alerts.html"),
+    Phrase("where are the badges", "request", "/pages/ui/badges.html"),
+    Phrase("show me the buttons", "request", "/pages/ui/buttons.html"),
+    Phrase("show me the carousel", "request", "/pages/ui/carousel.html"),
+    Phrase("where are the icons", "request", "/pages/ui/icons.html"),
+    Phrase("open the modals", "request", "/pages/ui/modals.html"),
+    Phrase("show me the notifications", "request", "/pages/ui/notifications.html"),
+    Phrase("open the range slider", "request", "/pages/ui/range-slider.html"),
+    Phrase("show me the rating page", "request", "/pages/ui/rating.html"),
+    Phrase("show me the session timeout", "request", "/pages/ui/session-timeout.html"),
+    Phrase("open the widgets", "request", "/pages/widgets.html"),
+    *NOT_REQUESTS,
+)
+# Also written: "open the cards" and "show me the page not found error", for pages/ui/cards.html and
+# 404.html, which no page of the product links (the crawl does not find them): taken out before any run.
 APPS = {"sb-admin-2": SB_ADMIN_2, "sneat": SNEAT, "gentelella": GENTELELLA, "adminlte": ADMINLTE, "adminbsb": ADMINBSB,
-        "stisla": STISLA, "tabler": TABLER}
+        "stisla": STISLA, "tabler": TABLER, "themekit": THEMEKIT}
 
 if __name__ == "__main__":
     import sys

@@ -305,3 +305,23 @@ def test_rows_of_a_table_do_not_name_the_page_they_link_to() -> None:
         result.pages.append(extract("http://x" + path, f"<nav><a href='/'>Home</a></nav>{body}"))
     by_url = {p.url: p for p in parse_site(build_site(result, name="tabler")).pages}
     assert by_url["/invoice"].title == "Invoice" and not by_url["/invoice"].aliases
+
+
+def test_an_unlinked_page_headed_like_a_linked_one_is_called_by_its_path() -> None:
+    """ThemeKit: the menu's "Layouts" page, and an item's edit page reached by an icon whose heading
+    is "Layouts" too: "open the layouts page" asked which one."""
+    nav = '<nav><a href="/pages/layouts.html">Layouts</a><a href="/index.html">Dashboard</a></nav>'
+    pages = {"/index.html": "<h1>Dashboard</h1>",
+             "/pages/layouts.html": '<h1>Layouts</h1><a href="/pages/layout-edit-item.html"><i class="edit"></i></a>',
+             "/pages/layout-edit-item.html": "<h1>Layouts</h1><form><label>Item</label><input></form>"}
+    result = CrawlResult(start="http://x/index.html", origin="http://x")
+    for path, body in pages.items():
+        result.pages.append(extract("http://x" + path, f"<title>ThemeKit</title>{nav}{body}"))
+    by_url = {p.url: p for p in parse_site(build_site(result, name="ThemeKit")).pages}
+    assert by_url["/pages/layouts.html"].title == "Layouts"
+    assert by_url["/pages/layout-edit-item.html"].title == "Layout Edit Item"
+    ranker = Engine.for_site(parse_site(build_site(result, name="ThemeKit")), verify=False).ranker
+    from voicetour.session.policy import PolicyConfig, decide
+
+    verdict, top = decide(ranker.rank("open the layouts page"), PolicyConfig())
+    assert verdict == "accept" and top is not None and top.target.url == "/pages/layouts.html"

@@ -105,6 +105,20 @@ def _names_of(page: PageInfo, names: dict[str, Counter[str]], grouped: dict[str,
     return found or [_relative(page.url, origin)]
 
 
+def _unlinked_twins(named: dict[str, list[str]], names: dict[str, Counter[str]]) -> None:
+    """A page no link names, whose heading is what links call another page, is called by its path
+    first: ThemeKit's "Layouts" page and the "Layouts" heading of an item's edit page, reached by
+    an icon ("open the layouts page" asked which one) -> "Layout Edit Item"."""
+    linked = {found[0].lower() for url, found in named.items() if names.get(url)}
+    for url, found in named.items():
+        if names.get(url) or found[0].lower() not in linked:
+            continue
+        stem = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        words = " ".join(w.capitalize() for w in re.split(r"[-_]+", stem) if w)
+        if words and SAYABLE.search(words) and words.lower() != found[0].lower():
+            found.insert(0, words)
+
+
 def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     pages = result.pages
     site_name = name or _site_name(pages, result.origin)
@@ -154,6 +168,7 @@ def build_site(result: CrawlResult, name: str | None = None) -> dict[str, Any]:
     ids: set[str] = set()
     out_pages = []
     named = {page.url: _names_of(page, names, grouped, shared, result.origin) for page in pages}
+    _unlinked_twins(named, names)
     titles = {url: found[0] for url, found in named.items()}
     for page in pages:
         title = titles[page.url]
