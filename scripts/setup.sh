@@ -19,7 +19,7 @@ fi
 # .cache/apps (not committed), fetched once. Gentelella's pages load their assets root-relative
 # ("/assets/...", "/js/..."): the tour must show it styled.
 apps=(startbootstrap-sb-admin-2@4.1.4 sneat-bootstrap-html-admin-template-free@1.0.0 gentelella@4.2.0 admin-lte@3.2.0
-      adminbsb-materialdesign@1.0.7 stisla@2.3.0 tabler-ui@0.0.34)
+      adminbsb-materialdesign@1.0.7 stisla@2.3.0 tabler-ui@0.0.34 themekit@2.1.0)
 for spec in "${apps[@]}"; do
   dest=".cache/apps/${spec%@*}"
   [ -f "$dest/package.json" ] && continue
