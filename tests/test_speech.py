@@ -122,32 +122,6 @@ def test_a_decision_does_not_wait_for_a_background_listen(engine) -> None:  # ty
     assert verifier.try_transcribe(pcm) is not None
 
 
-def test_a_lean_turns_pause_listen_is_declined_only_when_no_worker_is_free(engine) -> None:  # type: ignore[no-untyped-def]
-    """``spare`` (a lean turn's pause listen, its pause's only words): run beside another
-    session's decision, where a background listen is declined; declined when every worker is
-    deciding."""
-    from voicetour.asr.whisper import WORKERS, WhisperVerifier
-    from voicetour.audio.wav import read_wav
-
-    verifier = engine.verifier
-    assert isinstance(verifier, WhisperVerifier)
-    pcm = read_wav(SPEECH / "piper-00.wav")
-    verifier._lock.acquire()  # one decision running
-    verifier._deciding += 1
-    try:
-        assert verifier.try_transcribe(pcm) is None
-        assert "billing" in (verifier.try_transcribe(pcm, spare=True) or "").lower()
-        for _ in range(WORKERS - 1):
-            verifier._lock.acquire()
-        assert verifier.try_transcribe(pcm, spare=True) is None  # no worker free
-        for _ in range(WORKERS - 1):
-            verifier._lock.release()
-    finally:
-        verifier._deciding -= 1
-        verifier._lock.release()
-    assert verifier._deciding == 0 and verifier.try_transcribe(pcm) is not None
-
-
 def test_the_product_words_prompt_keeps_whole_names() -> None:
     """Cut mid-name ("... Register v2, For"), the prompt of AdminLTE 3's 67 titles made whisper
     hear "the" for "I have a question, show me the FAQ"."""

@@ -203,12 +203,6 @@ class Transcribe(Request):
     focus: tuple[str, ...] = ()
     """Names of the targets the speech most likely means, read before listening instead of all
     the product's words (``Verifier.transcribe(focus=)``): a careful listen of fewer words."""
-    spare: bool = False
-    """A ``pause`` listen of a lean turn (``Session.lean``), whose pause has no other words: to be
-    declined only when the verifier cannot run another listen at all, not merely because another
-    session's decision runs (``Verifier.try_transcribe(spare=)``). Declined so, a lean turn's
-    QUICK step listened itself and held the session's audio behind other sessions' listens
-    (prospects under load: 600 ms mid-sentence)."""
 
     @property
     def may_decline(self) -> bool:

@@ -27,9 +27,8 @@ class Verifier(Protocol):
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str: ...
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                       focus: tuple[str, ...] = (), spare: bool = False) -> str | None:
-        """``transcribe``, or None at once if the verifier is busy (for background listens);
-        ``spare``: busy only when it cannot run another listen at all."""
+                       focus: tuple[str, ...] = ()) -> str | None:
+        """``transcribe``, or None at once if the verifier is busy (for background listens)."""
         ...
 
     def native_ns(self) -> int:

@@ -60,7 +60,7 @@ class ScriptedVerifier:
         return self.text(pcm, thorough) if callable(self.text) else self.text
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                       focus: tuple[str, ...] = (), spare: bool = False) -> str | None:
+                       focus: tuple[str, ...] = ()) -> str | None:
         return self.transcribe(pcm, thorough, hint, focus)
 
     def native_ns(self) -> int:

@@ -161,23 +161,20 @@ class WhisperVerifier:
             return " ".join(s.text.strip() for s in segments).strip()
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                       focus: tuple[str, ...] = (), spare: bool = False) -> str | None:
+                       focus: tuple[str, ...] = ()) -> str | None:
         """``transcribe``, or ``None`` at once when the model is busy: a background listen must
-        never queue behind another session's decision (load shedding). ``spare``: declined only
-        when no worker is free, and run as a decision's listen (``Transcribe.spare``)."""
+        never queue behind another session's decision (load shedding)."""
         self._spent.ns = 0  # a declined listen costs nothing of the model's
         audio = _samples(pcm)
         if audio is None:
             return ""
         start = self._prompted(hint, focus)
-        return self._quick(audio, wait=False, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start,
-                           spare=spare)
+        return self._quick(audio, wait=False, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start)
 
-    def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int], spare: bool = False) -> str | None:
+    def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int]) -> str | None:
         import ctranslate2
 
-        background = not wait and not spare
-        if background and (self._deciding or self._background.locked()):
+        if not wait and (self._deciding or self._background.locked()):
             return None  # declined before any work (the features cost too)
         tail_s = max(TAIL_SILENCE_S, WINDOW_S - audio.size / 16000)
         padded = np.concatenate([audio, np.zeros(int(16000 * tail_s), dtype=np.float32)])
@@ -186,16 +183,10 @@ class WhisperVerifier:
         batch = np.ascontiguousarray(features[None, :, :frames].astype(np.float32))
         # max_length counts the prompt too.
         max_tokens = min(448, len(start) + int(audio.size / 16000 * TOKENS_PER_SECOND) + 8)
-        if background:
+        if not wait:
             if self._deciding or not self._background.acquire(blocking=False):
                 return None
             release = self._background.release
-        elif spare:
-            if not self._lock.acquire(blocking=False):
-                return None  # every worker is deciding
-            with self._count:
-                self._deciding += 1
-            release = self._lock.release
         else:
             with self._count:
                 self._deciding += 1
@@ -216,7 +207,7 @@ class WhisperVerifier:
             self._spent.ns = min(native_threads_ns() - native0, time.monotonic_ns() - wall0)
         finally:
             release()
-            if not background:
+            if wait:
                 with self._count:
                     self._deciding -= 1
         ids = [i for i in result[0].sequences_ids[0] if i < self._eot]

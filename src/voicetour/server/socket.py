@@ -67,7 +67,7 @@ def run_listen(engine: Engine, request: Transcribe) -> str | None:
     assert verifier is not None
     if request.may_decline:
         return verifier.try_transcribe(request.pcm, thorough=request.thorough, hint=request.hint,
-                                       focus=request.focus, spare=request.spare)
+                                       focus=request.focus)
     return verifier.transcribe(request.pcm, thorough=request.thorough, hint=request.hint, focus=request.focus)
 
 

@@ -198,8 +198,7 @@ class TurnDecisions:
             thorough = self._troubled(turn)
             hint = self._grammar_hint(turn) if thorough else ""
             turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms),
-                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else (),
-                                                  spare=turn.lean)
+                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else ())
             return [turn.asked]
         if turn.asked is not None and cfg.covers(turn.asked.upto_ms, turn.last_voiced_ms):
             return self._until_deadline(turn, pause)  # words for all the speech are on their way
