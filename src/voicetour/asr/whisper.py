@@ -47,8 +47,8 @@ was element labels only, no page title. Whole names only (``_whole_names``)."""
 TOKENS_PER_SECOND = 4
 WORKERS = 2
 """Listens that run at once (CTranslate2 workers, one thread each): a decision's (``transcribe``:
-quick and careful listens) beside a background one (``try_transcribe``), or two decisions. With one, a decision
-asked when the speech ended waited for the background listen still running (up to a whole run,
+quick and careful listens) beside a background one (``try_transcribe``), or two decisions. With
+one, a decision asked when the speech ended waited for the background listen still running (up to a whole run,
 ~150 ms here), which ``voicetour simulate`` never modelled: it runs decisions beside them."""
 BEAM_SIZE = 1
 THOROUGH_BEAM_SIZE = 3
@@ -103,9 +103,9 @@ class WhisperVerifier:
         self._prompt = prompt
         self._lock = threading.BoundedSemaphore(WORKERS)
         """Decisions' listens (and the baseline's): as many at once as the model has workers, and
-        no background listen beside them. One at a time, lean turns of 4 to 16 sessions waited
-        200-600 ms here for another session's listen while the second core was idle (the server
-        at 0.24-0.62 cores; docs/measuring.md)."""
+        no background listen beside them. One at a time, a session's decision waited for another
+        session's listen while the second core was idle: prospects' p95 728 -> 502 ms at 4, 1256
+        -> 942 ms at 8 (docs/measuring.md, "Lean turns")."""
         self._background = threading.Lock()
         """Background listens: one at a time, declined while another runs."""
         self._spent = threading.local()
