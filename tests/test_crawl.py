@@ -325,3 +325,26 @@ def test_an_unlinked_page_headed_like_a_linked_one_is_called_by_its_path() -> No
 
     verdict, top = decide(ranker.rank("open the layouts page"), PolicyConfig())
     assert verdict == "accept" and top is not None and top.target.url == "/pages/layouts.html"
+
+
+def test_a_stylesheet_that_does_not_load_is_a_problem_the_crawl_reports() -> None:
+    """ThemeKit, Stisla and AdminLTE 3 as npm ships them link stylesheets under node_modules/ or
+    plugins/ that the package does not hold: their pages look unstyled, in the tour too, and the
+    tour looking like the product cannot tell."""
+    head = '<link rel="stylesheet" href="css/theme.css"><link rel="stylesheet" href="node_modules/b/b.css">'
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path in ("/", "/pages/b.html"):
+            page = f'<title>T</title>{head}<a href="/pages/b.html">B</a>' if path == "/" else \
+                '<title>B</title><link rel="stylesheet" href="../node_modules/b/b.css">'
+            return httpx.Response(200, headers={"content-type": "text/html"}, text=page)
+        if path == "/css/theme.css":
+            return httpx.Response(200, headers={"content-type": "text/css"}, text="body{}")
+        return httpx.Response(404)
+
+    result = crawl_static("http://x/", transport=httpx.MockTransport(answer))
+    assert len(result.pages) == 2
+    problems = {p.url: p.what for p in result.problems}
+    assert problems == {"http://x/node_modules/b/b.css": "stylesheet HTTP 404: the 2 pages that link it look "
+                                                         "unstyled, in the tour too"}

@@ -74,6 +74,8 @@ class PageInfo:
     (crawl/build.py: not the title again, not a breadcrumb, not on every page)."""
     links: list[Link] = field(default_factory=list)
     controls: list[Control] = field(default_factory=list)
+    stylesheets: list[str] = field(default_factory=list)
+    """The hrefs of its ``<link rel="stylesheet">``s, as written."""
 
 
 def text_of(node: LexborNode | None) -> str:
@@ -232,6 +234,8 @@ def extract(url: str, html: str) -> PageInfo:
         subtitle.decompose()  # "FLOT CHART <small>Taken from www.flotcharts.org</small>" (AdminBSB)
     info = PageInfo(url=url, title=text_of(tree.css_first("title")), h1=text_of(tree.css_first("h1")),
                     h2=_h2_of(tree), sentences=_sentences(tree))
+    info.stylesheets = [node.attributes.get("href") or "" for node in tree.css("link[href]")
+                        if "stylesheet" in (node.attributes.get("rel") or "").lower().split()]
     for a in tree.css("a[href]"):
         text = label_of(a)
         if text:

@@ -12,6 +12,7 @@ import urllib.robotparser
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 import httpx
 
@@ -136,7 +137,38 @@ def crawl_static(start: str, limits: Limits | None = None, progress: Callable[[s
                     result.skip("off-site")
                     continue
                 queue.append((target, depth + 1))
+        _check_stylesheets(client, result, frontier, late)
     return result
+
+
+MAX_STYLESHEETS = 40
+
+
+def _check_stylesheets(client: httpx.Client, result: CrawlResult, frontier: Frontier,
+                       late: Callable[[], bool]) -> None:
+    """A stylesheet of the product's own that its pages link but that does not load is a problem
+    to report: those pages look unstyled, in the tour too, and comparing the tour with the product
+    cannot tell (ThemeKit as npm ships it links ``node_modules/bootstrap/...``, not in the package).
+    Each one once, at most ``MAX_STYLESHEETS``, never past the crawl's time limit."""
+    users: dict[str, int] = {}
+    for page in result.pages:
+        for href in dict.fromkeys(page.stylesheets):
+            url = urljoin(page.url, href.strip())
+            if url and frontier.same_origin(url):
+                users[url] = users.get(url, 0) + 1
+    for url, pages in list(users.items())[:MAX_STYLESHEETS]:
+        if late():
+            return
+        what = (f"the {pages} pages that link it look unstyled" if pages > 1 else "the page that links it looks "
+                "unstyled") + ", in the tour too"
+        try:
+            with client.stream("GET", url) as response:
+                status = response.status_code
+        except httpx.HTTPError as exc:
+            result.problems.append(Problem(url, f"stylesheet unreachable ({type(exc).__name__}): {what}"))
+            continue
+        if status >= 400:
+            result.problems.append(Problem(url, f"stylesheet HTTP {status}: {what}"))
 
 
 def _fetch(client: httpx.Client, url: str, result: CrawlResult, queue: deque[tuple[str, int]],
