@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from voicetour.intent.text import CARRIERS, stem, words
+from voicetour.intent.text import CARRIERS, NUMBER_WORDS, stem, words
 from voicetour.site.model import Site
 
 # Groups of words people use for the same thing in SaaS products.
@@ -177,7 +177,6 @@ PLACE_WORDS = frozenset("center centre hub portal area".split())
 """A page name ending in one of these is also said without it: "I need help" for the Help center."""
 
 
-NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 ORDINALS = ("", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 VERSIONED = re.compile(r"(.*[a-z].*?)\s+v?(\d)")
 """A name that ends in a version or a number ("Dashboard v2", "Dashboard 2"), as people say it:

@@ -14,8 +14,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from voicetour.intent.naming import ERROR_NAMES, NUMBER_WORDS, ORDINALS, Target
-from voicetour.intent.text import CARRIERS, COMMON_WORDS, compounds, content_stems, spoken_numbers, stem, words
+from voicetour.intent.naming import ERROR_NAMES, ORDINALS, Target
+from voicetour.intent.text import (
+    CARRIERS,
+    COMMON_WORDS,
+    NUMBER_WORDS,
+    compounds,
+    content_stems,
+    spoken_numbers,
+    stem,
+    words,
+)
 
 FUZZY_RATIO = 0.8
 FUZZY_PENALTY = 0.85
@@ -159,11 +168,12 @@ class Ranker:
         while i < len(said):
             for n in range(5, 1, -1):
                 run = said[i : i + n]
-                if len(run) < n or "".join(w[0] for w in run) not in self._acronyms:
+                initials = "".join(w[0] for w in run)
+                if len(run) < n or initials not in self._acronyms:
                     continue
                 letters = all(len(w) == 1 for w in run)
                 if letters or (n >= 3 and run[0] not in CARRIERS and run[-1] not in CARRIERS):
-                    out.append(self._acronyms["".join(w[0] for w in run)])
+                    out.append(self._acronyms[initials])
                     i += n
                     break
             else:

@@ -107,7 +107,8 @@ def control_of(text: str) -> str | None:
     return CONTROL_PHRASES.get(" ".join(words(text)))
 
 
-DIGITS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())}
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+DIGITS = {w: str(i) for i, w in enumerate(NUMBER_WORDS)}
 _SAID_ZERO = {"oh": "0", "o": "0"}
 
 
