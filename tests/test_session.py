@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from voicetour.asr.fake import ScriptedRecognizer, ScriptedVerifier, answer_requests
-from voicetour.audio.vad import Endpointer
+from voicetour.audio.vad import Endpointer, rms
 from voicetour.audio.wav import read_wav
+from voicetour.evaluate import last_voiced_ms
 from voicetour.events import (
     Back,
     Cancel,
@@ -988,3 +989,83 @@ def test_a_lean_turn_is_heard_by_the_verifier_alone_at_the_pause(grammar_engine)
     again = _answering(s, speech(), lambda req: "Show me billing.")
     assert grammar.utterances == 1 and grammar.frames > 0
     assert any(isinstance(e, Transcribe) and e.kind == "speaking" for e in again)
+
+
+def test_a_lean_turns_end_waits_for_its_pause_listen(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """A lean turn's pause listen waits for the model (``Transcribe.wait``) rather than being
+    declined, and the turn's end (here before the listen is done) waits for it instead of asking
+    for the same words again."""
+    import dataclasses
+
+    verifier = _Verifier("Show me billing.")
+    s = Session(dataclasses.replace(grammar_engine, verifier=verifier), recognizer=ScriptedRecognizer({}, final=""))
+    s.lean = True
+    clip = read_wav(SPEECH / "piper-00.wav")
+    asked: list[Transcribe] = []
+    wanted_when_asked: list[bool] = []
+
+    def shell(req: Transcribe) -> str | None:
+        return "Show me billing." if s.wants(req) else None
+
+    def slow(req: Transcribe) -> int:
+        asked.append(req)
+        wanted_when_asked.append(s.wants(req))
+        return 40  # 800 ms: after the endpoint (400 ms of silence)
+
+    events = _answering(s, clip + b"\x00" * 32 * 1200 + clip + b"\x00" * 32 * 1200, shell, slow)
+    pauses = [r for r in asked if r.kind == "pause"]
+    assert pauses and all(r.wait for r in pauses) and all(wanted_when_asked)
+    assert not any(s.wants(r) for r in pauses)  # the turns are over
+    ended = [e for e in events if isinstance(e, SpeechEnded)]
+    assert len(ended) == 2
+    assert [e.url for e in events if isinstance(e, Navigate)] == ["/billing.html"] * 2
+    assert verifier.calls == 0  # the ends waited for the pause listens: no listen of their own
+    finals = [e for e in events if isinstance(e, Final)]
+    assert [f.source for f in finals] == ["verifier"] * len(finals)
+
+
+def test_a_pause_listen_is_not_wanted_once_the_person_speaks_on(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """``Session.wants``: a shell that waits for the model asks it before running a lean turn's
+    pause listen, and skips the listen when the person has spoken on since."""
+    import dataclasses
+
+    s = Session(dataclasses.replace(grammar_engine, verifier=_Verifier("")),
+                recognizer=ScriptedRecognizer({}, final=""))
+    s.lean = True
+    clip = read_wav(SPEECH / "piper-00.wav")
+    said = clip[: int(last_voiced_ms(clip)) * 32]
+    onset = next(i for i in range(0, len(clip), FRAME) if rms(clip[i : i + FRAME]) > 500)
+    gap = b"\x00" * 32 * 100  # 100 ms: a pause inside the sentence, shorter than the endpoint's
+    pcm = said + gap + clip[onset:]
+    first: Transcribe | None = None
+    wanted: list[bool] = []
+    for n, i in enumerate(range(0, len(pcm), FRAME)):
+        for e in s.feed_audio(pcm[i : i + FRAME], n * 20 * MS):
+            if isinstance(e, Transcribe) and e.kind == "pause" and first is None:
+                first = e
+        if first is not None:
+            wanted.append(s.wants(first))
+    assert first is not None and first.wait
+    assert wanted[0] and not wanted[-1]  # wanted in its pause, not once the speech went on
+
+
+def test_needs_worker_only_when_the_grammar_recognizer_may_run(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """``Session.needs_worker``: the shell feeds audio on its event loop unless the grammar
+    recognizer may run (a full turn under way, or loud enough audio to start one)."""
+    clip = read_wav(SPEECH / "piper-00.wav")
+    quiet, loud = b"\x00" * 32 * 200, clip[:FRAME * 40]
+    s = Session(grammar_engine, recognizer=ScriptedRecognizer({}, final=""))
+    assert not s.needs_worker(quiet) and s.needs_worker(loud)
+    s.feed_audio(clip[: FRAME * 10 + 7], 0)  # half a frame left in the framer counts with the next audio
+    assert s.needs_worker(quiet) == (s.current is not None)
+    s.lean = True
+    assert s.needs_worker(loud) == (s.current is not None)  # a full turn goes on; a new one would be lean
+    import dataclasses
+
+    lean = Session(dataclasses.replace(grammar_engine, verifier=_Verifier("")),
+                   recognizer=ScriptedRecognizer({}, final=""))
+    lean.lean = True
+    for i in range(0, len(clip), FRAME):
+        assert not lean.needs_worker(clip[i : i + FRAME])
+        lean.feed_audio(clip[i : i + FRAME], 0)
+    assert lean.turn == 1

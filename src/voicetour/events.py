@@ -181,7 +181,7 @@ class Transcribe(Request):
     - ``speaking``: a background listen while the person speaks. The shell may run it beside the
       frames and may decline it (answer ``None``) when the verifier is busy.
     - ``pause``: the pause's early quick listen (the speech up to the last voiced frame and the
-      silence so far); may be declined like ``speaking``.
+      silence so far); may be declined like ``speaking`` (unless ``wait``).
     - ``quick`` / ``careful``: words a decision needs now (``careful``: the slower, thorough
       listen). The session holds every later input until they are answered, so the shell should
       answer them at once and must not decline them.
@@ -203,6 +203,11 @@ class Transcribe(Request):
     focus: tuple[str, ...] = ()
     """Names of the targets the speech most likely means, read before listening instead of all
     the product's words (``Verifier.transcribe(focus=)``): a careful listen of fewer words."""
+    wait: bool = False
+    """A ``pause`` listen of a lean turn (``Session.lean``), the only listen such a turn asks for
+    before its end: the shell waits for the model rather than decline it, and when the model is
+    free asks ``Session.wants(request)`` first, answering ``None`` without listening if the
+    person has spoken on since (the answer would be thrown away)."""
 
     @property
     def may_decline(self) -> bool:

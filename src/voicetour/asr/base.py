@@ -7,6 +7,7 @@ the current partial transcript; ``finish()`` closes the utterance and returns th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -29,6 +30,11 @@ class Verifier(Protocol):
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
                        focus: tuple[str, ...] = ()) -> str | None:
         """``transcribe``, or None at once if the verifier is busy (for background listens)."""
+        ...
+
+    def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
+                        focus: tuple[str, ...] = ()) -> str | None:
+        """``transcribe`` once the verifier is free, if ``wanted()`` then says so; else None."""
         ...
 
     def native_ns(self) -> int:

@@ -63,6 +63,10 @@ class ScriptedVerifier:
                        focus: tuple[str, ...] = ()) -> str | None:
         return self.transcribe(pcm, thorough, hint, focus)
 
+    def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
+                        focus: tuple[str, ...] = ()) -> str | None:
+        return self.transcribe(pcm, thorough, hint, focus) if wanted() else None
+
     def native_ns(self) -> int:
         return 0
 

@@ -122,12 +122,19 @@ class WhisperVerifier:
         the grammar's page, a lone "off", which the caller's check refuses: docs/measuring.md).
         The hint alone, without the product's words, rescued 5 of 9 but lost "how do I invite a
         teammate" ("Have you I invited to me?") in the browser test."""
+        return self.wait_transcribe(pcm, lambda: True, thorough, hint, focus) or ""
+
+    def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
+                        focus: tuple[str, ...] = ()) -> str | None:
+        """``transcribe`` once the model is free, if ``wanted()`` still says so then; None
+        otherwise, without listening (a lean turn's pause listen after the person spoke on)."""
         self._spent.ns = 0
         audio = _samples(pcm)
         if audio is None:
             return ""
         start = self._prompted(hint, focus)
-        return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start) or ""
+        return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start,
+                           wanted=wanted)
 
     def _prompted(self, text: str, focus: tuple[str, ...]) -> list[int]:
         """The product's words (or only the ``focus`` names), then ``text`` last (the words read
@@ -171,7 +178,8 @@ class WhisperVerifier:
         start = self._prompted(hint, focus)
         return self._quick(audio, wait=False, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start)
 
-    def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int]) -> str | None:
+    def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int],
+               wanted: Callable[[], bool] | None = None) -> str | None:
         import ctranslate2
 
         if not wait and (self._deciding or self._background.locked()):
@@ -200,11 +208,20 @@ class WhisperVerifier:
         try:  # CPU: what CTranslate2's threads spend meanwhile, at most one core for the run (one
             # thread each; a background run beside it spends the rest)
             native0, wall0 = native_threads_ns(), time.monotonic_ns()
-            result = self._whisper.model.generate(
-                ctranslate2.StorageView.from_array(batch), [start], beam_size=beam,
-                max_length=max_tokens, no_repeat_ngram_size=3, suppress_blank=True,
-            )
-            self._spent.ns = min(native_threads_ns() - native0, time.monotonic_ns() - wall0)
+            try:
+                if wanted is not None and not wanted():
+                    return None
+                mel = ctranslate2.StorageView.from_array(batch)
+                if wanted is not None:  # encode (a third of a listen), then ask again: a pause inside
+                    mel = self._whisper.model.encode(mel)  # a sentence is mostly over by now
+                    if not wanted():
+                        return None
+                result = self._whisper.model.generate(
+                    mel, [start], beam_size=beam, max_length=max_tokens, no_repeat_ngram_size=3,
+                    suppress_blank=True,
+                )
+            finally:
+                self._spent.ns = min(native_threads_ns() - native0, time.monotonic_ns() - wall0)
         finally:
             release()
             if wait:

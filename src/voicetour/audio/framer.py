@@ -22,6 +22,11 @@ class Framer:
         del self._buf[: n * self.frame_bytes]
         return frames
 
+    def peek(self, data: bytes) -> bytes:
+        """The whole frames ``push(data)`` would return, back to back, without taking them."""
+        joined = bytes(self._buf) + bytes(data)
+        return joined[: len(joined) - len(joined) % self.frame_bytes]
+
     def flush(self) -> bytes | None:
         """The leftover partial frame padded with silence, or None."""
         if not self._buf:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import webrtcvad
 
-from voicetour.audio import FRAME_MS, SAMPLE_RATE
+from voicetour.audio import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,16 @@ class Endpointer:
         self._levels.append(level)
         floor = min(self._levels) * self.config.noise_factor
         return level >= max(self.config.min_rms, floor) and self._vad.is_speech(frame, SAMPLE_RATE)
+
+    def quiet(self, frames: bytes) -> bool:
+        """Whether none of ``frames`` (whole 20 ms frames of PCM16, back to back) is loud enough
+        (``min_rms``) to be voiced: such audio cannot start an utterance."""
+        samples = np.frombuffer(frames, dtype="<i2")
+        n = samples.size // FRAME_SAMPLES
+        if n == 0:
+            return True
+        block = samples[: n * FRAME_SAMPLES].reshape(n, FRAME_SAMPLES).astype(np.float32)
+        return bool(np.sqrt(np.mean(block * block, axis=1)).max() < self.config.min_rms)
 
     def push(self, frame: bytes) -> tuple[bool, str | None]:
         """Classify a frame. Returns (voiced, transition) with transition 'start', 'end' or None."""

@@ -60,21 +60,26 @@ class Heard:
     end_ns: int
 
 
-def run_listen(engine: Engine, request: Transcribe) -> str | None:
+def run_listen(engine: Engine, request: Transcribe, wanted: Callable[[], bool] | None = None) -> str | None:
     """What the verifier hears for ``request``: None (declined) when it is busy and the request
-    may be declined."""
+    may be declined; for a request that waits (``Transcribe.wait``), None when ``wanted`` says,
+    once the model is free, that the session no longer needs it."""
     verifier = engine.verifier
     assert verifier is not None
-    if request.may_decline:
+    if request.may_decline and not request.wait:
         return verifier.try_transcribe(request.pcm, thorough=request.thorough, hint=request.hint,
                                        focus=request.focus)
+    if request.wait and wanted is not None:
+        return verifier.wait_transcribe(request.pcm, wanted, thorough=request.thorough, hint=request.hint,
+                                        focus=request.focus)
     return verifier.transcribe(request.pcm, thorough=request.thorough, hint=request.hint, focus=request.focus)
 
 
-def costed_listen(engine: Engine, request: Transcribe) -> tuple[str | None, int]:
+def costed_listen(engine: Engine, request: Transcribe,
+                  wanted: Callable[[], bool] | None = None) -> tuple[str | None, int]:
     """``run_listen`` and the CPU time it took (ns; the model's own threads included)."""
     t0 = thread_ns()
-    text = run_listen(engine, request)
+    text = run_listen(engine, request, wanted)
     assert engine.verifier is not None
     return text, thread_ns() - t0 + engine.verifier.native_ns()
 
@@ -183,7 +188,10 @@ class SessionSocket:
         async def run() -> None:
             start = self.clock()
             try:
-                text, cpu = await asyncio.to_thread(costed_listen, self.engine, request)
+                session = self.session
+                assert session is not None
+                text, cpu = await asyncio.to_thread(costed_listen, self.engine, request,
+                                                    lambda: session.wants(request))
                 self.spend("listen", cpu)
             except Exception:  # noqa: BLE001 - answered as declined: the session goes on without it
                 self.metrics.errors.labels("listen", "internal").inc()
@@ -207,6 +215,12 @@ class SessionSocket:
             return events
         finally:
             self.metrics.queue.dec()
+
+    def inline(self, stage: str, fn: Any, *args: Any) -> list[Event]:
+        """A core call that runs no model, on the event loop (``Session.needs_worker``)."""
+        events, cpu = costed(fn, *args)
+        self.spend(stage, cpu)
+        return events
 
     async def run(self) -> None:
         await self.ws.accept(subprotocol=subprotocol(self.ws))
@@ -336,7 +350,10 @@ class SessionSocket:
                 self.backlog_ms -= len(data) / 32
                 self.session.lean = self.sessions.busy()
                 try:
-                    events = await self.work("frames", self.session.feed_audio, data, self.clock())
+                    if self.session.needs_worker(data):
+                        events = await self.work("frames", self.session.feed_audio, data, self.clock())
+                    else:  # the VAD alone: microseconds, not worth a thread's hop
+                        events = self.inline("frames", self.session.feed_audio, data, self.clock())
                 except VoicetourError as exc:
                     self.metrics.errors.labels("session", type(exc).__name__).inc()
                     await self.send(error("bad_input", str(exc)))

@@ -26,6 +26,7 @@ class TurnDecisions:
     tour: Tour
     endpointer: Endpointer
     current: Turn | None
+    turn: int
     audio_ms: int
     steps: tuple[tuple[int, Step], ...]
     _at: Callable[[], At]
@@ -198,7 +199,8 @@ class TurnDecisions:
             thorough = self._troubled(turn)
             hint = self._grammar_hint(turn) if thorough else ""
             turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms),
-                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else ())
+                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else (),
+                                                  wait=turn.lean)
             return [turn.asked]
         if turn.asked is not None and cfg.covers(turn.asked.upto_ms, turn.last_voiced_ms):
             return self._until_deadline(turn, pause)  # words for all the speech are on their way
@@ -296,10 +298,7 @@ class TurnDecisions:
         events: list[Event] = []
         if request.kind == "pause":
             if text is not None and turn.pause is not None and request is turn.pause.asked:
-                if request.thorough:  # heard as carefully as the CAREFUL step would (``_listen``)
-                    turn.words["careful"], turn.careful_hint = text, request.hint
-                else:
-                    turn.words["pause"] = text
+                self._keep_pause(turn, request, text)
         else:
             covers = self.config.listen.covers(request.upto_ms, turn.last_voiced_ms)
             if text is not None and covers and (request.upto_ms >= turn.last_voiced_ms or self._trusted_early(text)):
@@ -307,6 +306,26 @@ class TurnDecisions:
                 # trusted as they are, words of audio that stopped short of the last voiced frame are heard again)
             events += self._heard(turn, text)
         return events + (self._walk() if turn.pause is not None else self._ask_speaking())
+
+    @staticmethod
+    def _keep_pause(turn: Turn, request: Transcribe, text: str) -> None:
+        """The words of the pause's own listen, for the steps after it."""
+        if request.thorough:  # heard as carefully as the CAREFUL step would (``_listen``)
+            turn.words["careful"], turn.careful_hint = text, request.hint
+        else:
+            turn.words["pause"] = text
+
+    def wants(self, request: Transcribe) -> bool:
+        """Whether an answer to ``request`` would still be used: the turn it was asked in goes
+        on, and a pause listen's pause too (no speech since). A shell may call this from the
+        thread about to run the listen (it only reads)."""
+        turn = self.current
+        if turn is None or request.turn != self.turn:
+            return False
+        if request.kind != "pause":
+            return True
+        pause = turn.pause
+        return pause is not None and pause.asked is request
 
     def _heard(self, turn: Turn, text: str | None) -> list[Event]:
         """Words heard while the person spoke: a page they name is pre-rendered first; it is
