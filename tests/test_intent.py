@@ -372,3 +372,33 @@ def test_an_error_code_said_in_words_names_its_page():
     assert spoken_numbers(["four", "hundred", "and", "one"], {"404", "500"}) == ["four", "hundred", "and", "one"]
     assert spoken_numbers(["dashboard", "two"], {"2", "dashboard"}) == ["dashboard", "two"]
     assert r.rank("show me dashboard two")[0].target.id == "dash2"
+
+
+def test_a_request_that_names_nothing_may_name_a_page_by_sound() -> None:
+    """whisper tiny.en writes product words it does not know as everyday words that sound like
+    them (ThemeKit, espeak-ng: "Open the Forum Baker", "Show me the Reading page"). In a request
+    to see something that names nothing of the product, such a word stands for the product's word
+    it sounds like; never outside such a request ("Place some music": real people's "play some
+    music", Pricing a page), nor beside words the product knows."""
+    from voicetour.asr.grammar import cmudict
+    from voicetour.intent.naming import Target
+    from voicetour.intent.sound import Sounds
+    from voicetour.session.policy import PolicyConfig, decide
+
+    def page(name: str) -> Target:
+        return Target(id=name, page_id=name, url=f"/{name.lower().replace(' ', '-')}.html", title=name, label=name,
+                      selector=None, description="", phrases=(name.lower(),), heading="", kind="page")
+
+    targets = [page(n) for n in ("Form picker", "Rating", "Pricing", "Buttons", "Pace")]
+    r, plain = Ranker(targets, Sounds(cmudict())), Ranker(targets)
+
+    def goes(ranker: Ranker, text: str) -> str | None:
+        verdict, top = decide(ranker.rank(text, fuzzy=True), PolicyConfig())
+        return top.target.url if verdict == "accept" and top is not None else None
+
+    assert goes(r, "Open the Forum Baker") == "/form-picker.html" and goes(plain, "Open the Forum Baker") is None
+    assert goes(r, "Show me the Reading page") == "/rating.html" and goes(plain, "Show me the Reading page") is None
+    assert goes(r, "Place some music") is None  # no request to see anything
+    assert r.rank("Reading", fuzzy=True) == []
+    assert r.rank("Show me the Reading page") == []  # grammar words (not fuzzy): never
+    assert goes(r, "Show me the buttons and the Reading") == "/buttons.html"  # a product word said: no sounding out

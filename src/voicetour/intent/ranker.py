@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from voicetour.intent.naming import ERROR_NAMES, ORDINALS, Target
+from voicetour.intent.sound import Sounds, similarity
 from voicetour.intent.text import (
     CARRIERS,
     COMMON_WORDS,
@@ -30,6 +31,18 @@ FUZZY_RATIO = 0.8
 FUZZY_PENALTY = 0.85
 """A word we do not know that looks like one we do ("building" ~ "billing", "voices" ~ "invoices")
 counts as that word, at a discount. Only for free transcripts, never for grammar output."""
+
+SOUND_RATIO = 0.75
+"""In a request to see something that names nothing of the product (``_asks_to_see``), words we do
+not know, neither written like ones we do, that each *sound* like one of the product's words
+(``sound.similarity`` of their phones, first phones alike; no other word of the product sounding
+nearly as much like it, ``SOUND_MARGIN``) count as those words, at the fuzzy discount; all of
+them or none ("show me the bell tower" is not billing).
+whisper tiny.en writes product words it does not know as everyday words that sound like them:
+"Reading" for rating, "Forum Baker" for form picker, "savings" for settings, "story" for store
+(espeak-ng voices, the real products' requests)."""
+SOUND_MARGIN = 0.05
+SOUND_MIN_LETTERS = 4
 
 LONG_WORD = 9
 """A long word may be misheard at its start too ("logifications" for "notifications", quick bench
@@ -115,7 +128,8 @@ def _acronyms(name: str) -> list[str]:
 
 
 class Ranker:
-    def __init__(self, targets: list[Target]) -> None:
+    def __init__(self, targets: list[Target], sounds: Sounds | None = None) -> None:
+        """``sounds``: phones of words, for words that sound like the product's (``SOUND_RATIO``)."""
         self.targets = targets
         self._phrases: list[list[frozenset[str]]] = []
         self._heads: dict[frozenset[str], str] = {}  # a phrase's last word (an English name's head noun)
@@ -136,6 +150,10 @@ class Ranker:
                           for name in (t.title, t.label) for token in _acronyms(name)
                           if stem(token.lower()) in pages_of}
         """An acronym's letters -> its stem, for ``_spelled``."""
+        self._sounds = sounds
+        self._phones = {form: sounds.phones(form) for form in self._forms
+                        if len(form) >= SOUND_MIN_LETTERS} if sounds is not None else {}
+        self._sounded: dict[str, str | None] = {}
         self.vocabulary = frozenset(self.weight)
         self._phrases_of = {t.id: sets for t, sets in zip(targets, self._phrases, strict=True)}
 
@@ -156,6 +174,28 @@ class Ranker:
             if ratio >= best_ratio + (0.04 if other_start else 0.0):
                 best, best_ratio = form_stem, ratio
         return best
+
+    def _sounds_near(self, word: str) -> str | None:
+        """The stem of the product's word that ``word`` sounds most like (``SOUND_RATIO``), if
+        no other stem sounds nearly as much like it."""
+        if self._sounds is None or len(word) < SOUND_MIN_LETTERS or word in COMMON_WORDS or word in CARRIERS:
+            return None
+        if word in self._sounded:
+            return self._sounded[word]
+        heard = self._sounds.phones(word)
+        best: dict[str, float] = {}
+        for form, phones in self._phones.items():
+            score = similarity(phones, heard)
+            form_stem = self._forms[form]
+            if score > best.get(form_stem, 0.0):
+                best[form_stem] = score
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        near = None
+        if ranked and ranked[0][1] >= SOUND_RATIO and (len(ranked) < 2 or ranked[0][1] - ranked[1][1] >= SOUND_MARGIN):
+            near = ranked[0][0]
+        if len(self._sounded) < 10_000:
+            self._sounded[word] = near
+        return near
 
     def _spelled(self, said: list[str]) -> list[str]:
         """Words that spell one of the product's acronyms, as the acronym: its letters ("r t l"),
@@ -277,6 +317,10 @@ class Ranker:
                 guessed = True
             elif len(word) > 2:
                 strangers.add(word)
+        if not said and fuzzy and strangers and _asks_to_see(said_words):
+            sounded = {word: self._sounds_near(word) for word in strangers}
+            if all(sounded.values()):  # every word of it: "the bell tower" is not billing
+                said, strangers, guessed = {near for near in sounded.values() if near}, set(), True
         if not said:
             return []
         said_weight = sum(self.weight[w] for w in said)
@@ -374,6 +418,15 @@ def _prefer(best: list[Ranked], tied: list[Ranked], winners: set[str], unwritten
         return best
     return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), unwritten or r.unwritten)
             if r in tied and r.target.url not in winners else r for r in best]
+
+
+SEEING = frozenset("show open go take see view where find bring display visit navigate".split())
+
+
+def _asks_to_see(said: list[str]) -> bool:
+    """Whether the words start as a request to see something ("show me", "open", "where are"):
+    the only words that ``Ranker._sounds_near`` reads ("Place some music" is no request)."""
+    return any(w in SEEING for w in said[:3])
 
 
 def _number(word: str) -> bool:

@@ -51,9 +51,14 @@ class Sounds:
         pa, pb = self.phones(a), self.phones(b)
         if start:
             pa = pa[: len(pb)]
-        if not pa or not pb or (onset and _substitution(pa[0], pb[0]) >= 1.0):
-            return 0.0
-        return 1.0 - distance(pa, pb) / max(len(pa), len(pb))
+        return similarity(pa, pb, onset)
+
+
+def similarity(pa: list[str], pb: list[str], onset: bool = True) -> float:
+    """``Sounds.alike`` of two phone sequences."""
+    if not pa or not pb or (onset and _substitution(pa[0], pb[0]) >= 1.0):
+        return 0.0
+    return 1.0 - distance(pa, pb) / max(len(pa), len(pb))
 
 
 def _substitution(a: str, b: str) -> float:

@@ -194,6 +194,8 @@ class TurnDecisions:
         if step == "ask":
             if turn.command is not None or "pause" in turn.words or "careful" in turn.words:
                 return []  # no more listening after a command; the words for this pause are in
+            if turn.lean and self.endpointer.silence_ms < cfg.lean_ask_ms:
+                return None
             if turn.asked is not None:  # one request at a time; too late once QUICK is due
                 return [] if self.endpointer.silence_ms >= cfg.quick_ms else None
             thorough = self._troubled(turn)

@@ -37,7 +37,8 @@ class Engine:
             from voicetour.asr.whisper import WhisperVerifier
 
             verifier = WhisperVerifier(prompt=prompt_for(site))
-        return cls(site, targets, Ranker(targets), grammar, model.recognizer, verifier)
+        sounds = Sounds(cmudict())
+        return cls(site, targets, Ranker(targets, sounds), grammar, model.recognizer, verifier, sounds)
 
 
 def prompt_for(site: Site) -> str:

@@ -40,6 +40,12 @@ class ListenConfig:
     ask_ms: int = 20
     """Ask for the pause's quick listen this far into a pause, so that its answer is in by
     ``quick_ms`` (0: never ask early; the QUICK step then listens itself)."""
+    lean_ask_ms: int = 20
+    """A lean turn's pause listen (``Session.lean``) is asked this far into a pause. Later asks
+    listen less often inside a sentence, at the price of acting later: 16 lean prospects
+    (``bench --quick --sessions 16 --full-sessions 0``, one run each) at 20 / 60 / 100 ms: 367 /
+    302 / 281 CPU-ms a request, p50 217 / 217 / 249 ms, p95 722 / 739 / 807 ms; alone
+    (``evaluate --lean``, fixtures) 20 / 60 ms: p50 122 / 170 ms, p95 166 / 264 ms."""
     quick_ms: int = 60
     """Decide on the quick listen after this much silence (when its answer is not in yet, as soon
     as it is). 60 ms: browser quick bench p95 265 -> 182 ms against deciding at 120 ms."""
@@ -95,8 +101,8 @@ class ListenConfig:
     """Audio kept after the last voiced frame when the verifier listens in a pause or at the end."""
 
     def __post_init__(self) -> None:
-        for name in ("ask_ms", "quick_ms", "careful_ms", "deadline_ms", "near_end_ms", "every_ms", "first_ms",
-                     "min_speech_ms", "tail_ms"):
+        for name in ("ask_ms", "lean_ask_ms", "quick_ms", "careful_ms", "deadline_ms", "near_end_ms", "every_ms",
+                     "first_ms", "min_speech_ms", "tail_ms"):
             value = getattr(self, name)
             if value < 0 or value % FRAME_MS:
                 raise UsageError(f"ListenConfig.{name} = {value}: must be a multiple of {FRAME_MS} ms, >= 0")
