@@ -139,3 +139,24 @@ def test_browser_bench_measures_a_pre_rendered_reveal(tiny, site, tmp_path) -> N
     joke = rows["espeak-us-02.wav"]
     assert joke["ok"] and not joke["wrong_page_left"] and not joke["wrong_shown"] and joke["v2v_ms"] is None
     assert result["prerender_hit_rate"] == 1.0 and result["errors"] == 0
+
+
+def test_the_load_bench_streams_a_noisy_requests_room_around_it(site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A noisy clip's room (its noise alone) is what the load bench's microphone streams before
+    and after it, not digital silence: the VAD's noise floor then is the room's, as in a real
+    room (with silence around a noisy clip, its noise was speech until the clip's end)."""
+    import numpy as np
+
+    from voicetour.audio import FRAME_BYTES
+    from voicetour.audio.vad import rms
+    from voicetour.bench.load import _Room, clips
+
+    pool = {c.file: c for c in clips(site, tmp_path, ("espeak-us",), PHRASES)}
+    clean, noisy = pool["espeak-us-00.wav"], pool["espeak-us-00-snr20.wav"]
+    assert clean.room == b"" and len(noisy.room) == len(noisy.pcm) // FRAME_BYTES * FRAME_BYTES
+    room = _Room(noisy)
+    frames = [room.frame() for _ in range(len(noisy.room) // FRAME_BYTES + 3)]
+    assert frames[-1] == frames[2]  # looped
+    level = np.mean([rms(f) for f in frames])
+    assert 100 < level < rms(noisy.pcm)  # noise, quieter than the request
+    assert _Room(clean).frame() == b"\x00" * FRAME_BYTES

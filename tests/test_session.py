@@ -993,9 +993,9 @@ def test_a_lean_turn_is_heard_by_the_verifier_alone_at_the_pause(grammar_engine)
 
 
 def test_a_lean_turns_end_waits_for_its_pause_listen(grammar_engine) -> None:  # type: ignore[no-untyped-def]
-    """A lean turn's pause listen waits for the model (``Transcribe.wait``) rather than being
-    declined, and the turn's end (here before the listen is done) waits for it instead of asking
-    for the same words again."""
+    """A lean turn's pause listen, declined when the model is busy, is asked again at
+    ``lean_ask_ms`` waiting for the model (``Transcribe.wait``), and the turn's end (here before
+    that listen is done) waits for it instead of asking for the same words again."""
     import dataclasses
 
     verifier = _Verifier("Show me billing.")
@@ -1006,16 +1006,21 @@ def test_a_lean_turns_end_waits_for_its_pause_listen(grammar_engine) -> None:  #
     wanted_when_asked: list[bool] = []
 
     def shell(req: Transcribe) -> str | None:
+        if not req.wait:
+            return None  # the model is busy: declined
         return "Show me billing." if s.wants(req) else None
 
     def slow(req: Transcribe) -> int:
         asked.append(req)
         wanted_when_asked.append(s.wants(req))
-        return 40  # 800 ms: after the endpoint (400 ms of silence)
+        return 40 if req.wait else 1  # 800 ms: after the endpoint (400 ms of silence)
 
     events = _answering(s, clip + b"\x00" * 32 * 1200 + clip + b"\x00" * 32 * 1200, shell, slow)
     pauses = [r for r in asked if r.kind == "pause"]
-    assert pauses and all(r.wait for r in pauses) and all(wanted_when_asked)
+    assert pauses and all(wanted_when_asked)
+    assert [r.wait for r in pauses] == [False, True] * 2  # declined, then asked again, waiting
+    ends = [e.last_voiced_ms for e in events if isinstance(e, SpeechEnded)]
+    assert all(r.audio_ms - end >= s.config.listen.lean_ask_ms for r, end in zip(pauses[1::2], ends, strict=True))
     assert not any(s.wants(r) for r in pauses)  # the turns are over
     ended = [e for e in events if isinstance(e, SpeechEnded)]
     assert len(ended) == 2
@@ -1046,7 +1051,7 @@ def test_a_pause_listen_is_not_wanted_once_the_person_speaks_on(grammar_engine) 
                 first = e
         if first is not None:
             wanted.append(s.wants(first))
-    assert first is not None and first.wait
+    assert first is not None
     assert wanted[0] and not wanted[-1]  # wanted in its pause, not once the speech went on
 
 

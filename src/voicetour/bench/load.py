@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import websockets
 
 from voicetour import clock
@@ -50,6 +51,9 @@ P95_BUDGET_MS = 300.0
 THINK_S = 4.0
 """How long a prospect looks at the page before the next request (``--think``)."""
 MAX_WAIT_MS = 15_000
+ROOM_FIRST_MS = 2_000
+"""A noisy first request is preceded by this much of its room's noise (the VAD's noise floor
+needs about 2 s of it, ``VadConfig.noise_frames``)."""
 TURNS_PER_LEVEL = 20
 DEMO = Path(__file__).resolve().parent.parent / "demo"
 
@@ -60,6 +64,11 @@ class Clip:
     end_ms: float
     expected_url: str | None
     text: str
+    room: bytes = b""
+    """The room the request is said in: the noise mixed into a noisy clip (the noisy file less the
+    clean one), streamed before and after the clip in place of digital silence, as a microphone
+    in that room would; empty for a clean clip (silence)."""
+    file: str = ""
 
 
 @dataclass
@@ -70,6 +79,7 @@ class Turn:
     v2a_ms: float | None
     cpu_ms: dict[str, float]
     """What the server says the turn cost in CPU, by stage and 'all' (the silence before it included)."""
+    file: str = ""
 
 
 def clips(site: Site, folder: Path, voices: tuple[str, ...],
@@ -80,9 +90,30 @@ def clips(site: Site, folder: Path, voices: tuple[str, ...],
     for it in items:
         if it.page is None:
             continue
-        out.append(Clip(read_wav(folder / it.file), last_voiced_ms(read_wav(folder / it.clean)),
-                        site.page(it.page).url, it.text))
+        pcm, clean = read_wav(folder / it.file), read_wav(folder / it.clean)
+        out.append(Clip(pcm, last_voiced_ms(clean), site.page(it.page).url, it.text, _room(pcm, clean), it.file))
     return out
+
+
+def _room(noisy: bytes, clean: bytes) -> bytes:
+    """The noise in ``noisy`` (whole frames), or b"" when it is the clean clip itself."""
+    if noisy == clean:
+        return b""
+    n = min(len(noisy), len(clean)) // FRAME_BYTES * FRAME_BYTES
+    diff = np.frombuffer(noisy[:n], "<i2").astype(np.int32) - np.frombuffer(clean[:n], "<i2").astype(np.int32)
+    return np.clip(diff, -32768, 32767).astype("<i2").tobytes()
+
+
+class _Room:
+    """Frames of a room's sound, looped (digital silence for a clean clip)."""
+
+    def __init__(self, clip: Clip) -> None:
+        self.pcm, self.at = clip.room or b"\x00" * FRAME_BYTES, 0
+
+    def frame(self) -> bytes:
+        frame = self.pcm[self.at : self.at + FRAME_BYTES]
+        self.at = (self.at + FRAME_BYTES) % len(self.pcm)
+        return frame
 
 
 async def _session(idx: int, url: str, plan: list[Clip], start_at: float, think_s: float, turns: list[Turn],
@@ -118,7 +149,6 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, think_
             task = asyncio.create_task(reader())
             t0 = clock.monotonic()
             sent_ms = 0.0
-            silence = b"\x00" * FRAME_BYTES
 
             async def send(frame: bytes) -> None:
                 nonlocal sent_ms
@@ -128,17 +158,22 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, think_
                 if delay > 0:
                     await asyncio.sleep(delay)
 
-            for clip in plan:
+            for n, clip in enumerate(plan):
+                if n == 0 and clip.room:  # the room's noise before the first request too
+                    room = _Room(clip)
+                    for _ in range(ROOM_FIRST_MS // FRAME_MS):
+                        await send(room.frame())
                 clip_t0 = t0 + sent_ms / 1000
                 seen, done, spent = len(navs), answered[0], len(costs)
                 for i in range(0, len(clip.pcm) - FRAME_BYTES + 1, FRAME_BYTES):
                     await send(clip.pcm[i : i + FRAME_BYTES])
-                waited = 0
+                waited, room = 0, _Room(clip)
                 while answered[0] == done and waited < MAX_WAIT_MS:
-                    await send(silence)
+                    await send(room.frame())
                     waited += FRAME_MS
+                room = _Room(plan[n + 1]) if n + 1 < len(plan) else room  # the next request's room
                 for _ in range(int(think_s * 1000) // FRAME_MS):  # looking at the page
-                    await send(silence)
+                    await send(room.frame())
                 end_t = clip_t0 + clip.end_ms / 1000
                 mine = navs[seen:]
                 final = mine[-1][1] if mine else None
@@ -147,7 +182,8 @@ async def _session(idx: int, url: str, plan: list[Clip], start_at: float, think_
                 cost: dict[str, float] = {}
                 for stage, ms in costs[spent:]:  # the turns this request made (a noise may make two)
                     cost[stage] = round(cost.get(stage, 0.0) + ms, 2)
-                turns.append(Turn(idx, clip.text, ok, round((hit - end_t) * 1000, 1) if ok and hit else None, cost))
+                turns.append(Turn(idx, clip.text, ok, round((hit - end_t) * 1000, 1) if ok and hit else None, cost,
+                                  clip.file))
             task.cancel()
     except (OSError, websockets.WebSocketException, TimeoutError) as exc:
         errors.append(f"session {idx}: {type(exc).__name__}: {exc}")

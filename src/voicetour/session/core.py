@@ -148,7 +148,10 @@ class Session(TurnDecisions):
             assert turn is not None
             if request.kind == "pause":  # a lean turn's pause listen, which its end waited for
                 turn.asked = None
-                self._keep_pause(turn, request, text or "")
+                if text is not None:
+                    self._keep_pause(turn, request, text)
+                elif turn.pause is not None:
+                    turn.pause.declined = True  # the end listens itself
             else:
                 turn.words[request.kind] = text or ""
             redo = self._blocked[1]
@@ -217,7 +220,7 @@ class Session(TurnDecisions):
         if kind in turn.words:
             return turn.words[kind]
         asked = turn.asked
-        if kind == "quick" and asked is not None and asked.wait and self.wants(asked):
+        if kind == "quick" and turn.lean and asked is not None and self.wants(asked):
             self._blocked = (asked, self._redo)  # a lean turn's pause listen, on its way, hears all the
             return None  # speech there is: wait for it rather than listen twice
         if kind == "quick":

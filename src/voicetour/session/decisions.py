@@ -34,6 +34,7 @@ class TurnDecisions:
     _span: Callable[..., None]
     _choose: Callable[[str, bool], Choice | None]
     _listen: Callable[[ListenKind, str], str | None]
+    _out: list[Event]
 
     config: SessionConfig
 
@@ -194,19 +195,33 @@ class TurnDecisions:
         if step == "ask":
             if turn.command is not None or "pause" in turn.words or "careful" in turn.words:
                 return []  # no more listening after a command; the words for this pause are in
-            if turn.lean and self.endpointer.silence_ms < cfg.lean_ask_ms:
-                return None
+            if turn.lean:
+                return self._ask_lean(turn, pause)
             if turn.asked is not None:  # one request at a time; too late once QUICK is due
                 return [] if self.endpointer.silence_ms >= cfg.quick_ms else None
             thorough = self._troubled(turn)
             hint = self._grammar_hint(turn) if thorough else ""
             turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms),
-                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else (),
-                                                  wait=turn.lean)
+                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else ())
             return [turn.asked]
         if turn.asked is not None and cfg.covers(turn.asked.upto_ms, turn.last_voiced_ms):
             return self._until_deadline(turn, pause)  # words for all the speech are on their way
         return self._decide_pause(turn, pause, careful=step == "careful")
+
+    def _ask_lean(self, turn: Turn, pause: Pause) -> list[Event] | None:
+        """A lean turn's ASK step, which it does not leave until the pause's words are in (the
+        turn has no other words: its QUICK step never listens itself). At ``ask_ms`` a listen the
+        shell may decline (it runs only if the model has a worker to spare); declined, one that
+        waits for the model (``Transcribe.wait``) at ``lean_ask_ms``: a pause inside a sentence
+        is mostly over by then, so a busy machine spends no listen on it."""
+        if turn.asked is not None:
+            return None  # on its way (or an earlier pause's, about to be skipped): wait
+        if pause.declined and self.endpointer.silence_ms < self.config.listen.lean_ask_ms:
+            return None
+        turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms,
+                                              turn.speech(self.config.listen.tail_ms), wait=pause.declined)
+        self._out.append(turn.asked)
+        return None
 
     def _sure(self, turn: Turn) -> Ranked | None:
         """The grammar's page, when it is sure enough to be shown without the verifier's words
@@ -299,8 +314,11 @@ class TurnDecisions:
         turn.asked = None
         events: list[Event] = []
         if request.kind == "pause":
-            if text is not None and turn.pause is not None and request is turn.pause.asked:
-                self._keep_pause(turn, request, text)
+            if turn.pause is not None and request is turn.pause.asked:
+                if text is not None:
+                    self._keep_pause(turn, request, text)
+                else:
+                    turn.pause.declined = True
         else:
             covers = self.config.listen.covers(request.upto_ms, turn.last_voiced_ms)
             if text is not None and covers and (request.upto_ms >= turn.last_voiced_ms or self._trusted_early(text)):

@@ -40,12 +40,13 @@ class ListenConfig:
     ask_ms: int = 20
     """Ask for the pause's quick listen this far into a pause, so that its answer is in by
     ``quick_ms`` (0: never ask early; the QUICK step then listens itself)."""
-    lean_ask_ms: int = 20
-    """A lean turn's pause listen (``Session.lean``) is asked this far into a pause. Later asks
-    listen less often inside a sentence, at the price of acting later: 16 lean prospects
-    (``bench --quick --sessions 16 --full-sessions 0``, one run each) at 20 / 60 / 100 ms: 367 /
-    302 / 281 CPU-ms a request, p50 217 / 217 / 249 ms, p95 722 / 739 / 807 ms; alone
-    (``evaluate --lean``, fixtures) 20 / 60 ms: p50 122 / 170 ms, p95 166 / 264 ms."""
+    lean_ask_ms: int = 100
+    """A lean turn (``Session.lean``) asks for its pause listen at ``ask_ms`` if the model has a
+    worker to spare, else (declined) this far into the pause, waiting for the model. Asked at a
+    fixed time, later asks listen less often inside a sentence at the price of acting later: 16
+    lean prospects (``bench --quick --sessions 16 --full-sessions 0``, one run each) at 20 / 60 /
+    100 ms: 367 / 302 / 281 CPU-ms a request, p50 217 / 217 / 249 ms, p95 722 / 739 / 807 ms;
+    alone (``evaluate --lean``, fixtures) at 20 / 60 ms: p50 122 / 170 ms, p95 166 / 264 ms."""
     quick_ms: int = 60
     """Decide on the quick listen after this much silence (when its answer is not in yet, as soon
     as it is). 60 ms: browser quick bench p95 265 -> 182 ms against deciding at 120 ms."""

@@ -28,6 +28,8 @@ class Pause:
     """The next of the listen steps (``ListenConfig.steps()``) to take."""
     asked: Transcribe | None = None
     """The pause's own early listen, once asked."""
+    declined: bool = False
+    """Its listen was declined (the model busy): a lean turn asks again, waiting for the model."""
     decided: Target | None = None
     """The page the verifier named in this pause and the session went to: until more speech
     arrives, the grammar's partials and background answers cannot overturn it."""
