@@ -28,8 +28,9 @@ class Verifier(Protocol):
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str: ...
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                       focus: tuple[str, ...] = ()) -> str | None:
-        """``transcribe``, or None at once if the verifier is busy (for background listens)."""
+                       focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None) -> str | None:
+        """``transcribe``, or None at once if the verifier is busy (for background listens), or
+        if ``wanted()`` says no."""
         ...
 
     def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",

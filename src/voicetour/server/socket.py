@@ -62,13 +62,14 @@ class Heard:
 
 def run_listen(engine: Engine, request: Transcribe, wanted: Callable[[], bool] | None = None) -> str | None:
     """What the verifier hears for ``request``: None (declined) when it is busy and the request
-    may be declined; for a request that waits (``Transcribe.wait``), None when ``wanted`` says,
-    once the model is free, that the session no longer needs it."""
+    may be declined, or when ``wanted`` says, once the model is free for it or once its audio is
+    encoded, that the session no longer needs it (``Session.wants``; a background listen the
+    person spoke past, a lean turn's pause listen that waited, ``Transcribe.wait``)."""
     verifier = engine.verifier
     assert verifier is not None
     if request.may_decline and not request.wait:
         return verifier.try_transcribe(request.pcm, thorough=request.thorough, hint=request.hint,
-                                       focus=request.focus)
+                                       focus=request.focus, wanted=wanted)
     if request.wait and wanted is not None:
         return verifier.wait_transcribe(request.pcm, wanted, thorough=request.thorough, hint=request.hint,
                                         focus=request.focus)
