@@ -376,7 +376,8 @@ def test_an_error_code_said_in_words_names_its_page():
 
 def test_a_request_that_names_nothing_may_name_a_page_by_sound() -> None:
     """whisper tiny.en writes product words it does not know as everyday words that sound like
-    them (ThemeKit, espeak-ng: "Open the Forum Baker", "Show me the Reading page"). In a request
+    them (ThemeKit, espeak-ng: "Open the Forum Baker", "Show me the Reading page"; piper: "Show Me
+    Than End Voice" for "show me an invoice"). In a request
     to see something that names nothing of the product, such a word stands for the product's word
     it sounds like; never outside such a request ("Place some music": real people's "play some
     music", Pricing a page), nor beside words the product knows."""
@@ -389,7 +390,7 @@ def test_a_request_that_names_nothing_may_name_a_page_by_sound() -> None:
         return Target(id=name, page_id=name, url=f"/{name.lower().replace(' ', '-')}.html", title=name, label=name,
                       selector=None, description="", phrases=(name.lower(),), heading="", kind="page")
 
-    targets = [page(n) for n in ("Form picker", "Rating", "Pricing", "Buttons", "Pace")]
+    targets = [page(n) for n in ("Form picker", "Rating", "Pricing", "Buttons", "Pace", "Invoice")]
     r, plain = Ranker(targets, Sounds(cmudict())), Ranker(targets)
 
     def goes(ranker: Ranker, text: str) -> str | None:
@@ -398,6 +399,8 @@ def test_a_request_that_names_nothing_may_name_a_page_by_sound() -> None:
 
     assert goes(r, "Open the Forum Baker") == "/form-picker.html" and goes(plain, "Open the Forum Baker") is None
     assert goes(r, "Show me the Reading page") == "/rating.html" and goes(plain, "Show me the Reading page") is None
+    assert goes(r, "Show Me Than End Voice") == "/invoice.html"  # two words said as one of the product's
+    assert goes(r, "Show me the End Voice tower") is None  # every word, or nothing
     assert goes(r, "Place some music") is None  # no request to see anything
     assert r.rank("Reading", fuzzy=True) == []
     assert r.rank("Show me the Reading page") == []  # grammar words (not fuzzy): never

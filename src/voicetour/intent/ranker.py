@@ -36,8 +36,9 @@ SOUND_RATIO = 0.75
 """In a request to see something that names nothing of the product (``_asks_to_see``), words we do
 not know, neither written like ones we do, that each *sound* like one of the product's words
 (``sound.similarity`` of their phones, first phones alike; no other word of the product sounding
-nearly as much like it, ``SOUND_MARGIN``) count as those words, at the fuzzy discount; all of
-them or none ("show me the bell tower" is not billing).
+nearly as much like it, ``SOUND_MARGIN``), alone or two of them said one after the other ("End
+Voice": invoice), count as those words, at the fuzzy discount; all of them or none ("show me the
+bell tower" is not billing).
 whisper tiny.en writes product words it does not know as everyday words that sound like them:
 "Reading" for rating, "Forum Baker" for form picker, "savings" for settings, "story" for store
 (espeak-ng voices, the real products' requests)."""
@@ -175,17 +176,19 @@ class Ranker:
                 best, best_ratio = form_stem, ratio
         return best
 
-    def _sounds_near(self, word: str) -> str | None:
-        """The stem of the product's word that ``word`` sounds most like (``SOUND_RATIO``), if
-        no other stem sounds nearly as much like it."""
-        if self._sounds is None or len(word) < SOUND_MIN_LETTERS or word in COMMON_WORDS or word in CARRIERS:
+    def _sounds_near(self, *heard: str) -> str | None:
+        """The stem of the product's word that the ``heard`` words, said one after the other,
+        sound most like (``SOUND_RATIO``), if no other stem sounds nearly as much like them."""
+        if self._sounds is None or any(w in COMMON_WORDS or w in CARRIERS for w in heard) or (
+                len(heard) == 1 and len(heard[0]) < SOUND_MIN_LETTERS):
             return None
-        if word in self._sounded:
-            return self._sounded[word]
-        heard = self._sounds.phones(word)
+        key = " ".join(heard)
+        if key in self._sounded:
+            return self._sounded[key]
+        phones = [p for w in heard for p in self._sounds.phones(w)]
         best: dict[str, float] = {}
-        for form, phones in self._phones.items():
-            score = similarity(phones, heard)
+        for form, known in self._phones.items():
+            score = similarity(known, phones)
             form_stem = self._forms[form]
             if score > best.get(form_stem, 0.0):
                 best[form_stem] = score
@@ -194,8 +197,29 @@ class Ranker:
         if ranked and ranked[0][1] >= SOUND_RATIO and (len(ranked) < 2 or ranked[0][1] - ranked[1][1] >= SOUND_MARGIN):
             near = ranked[0][0]
         if len(self._sounded) < 10_000:
-            self._sounded[word] = near
+            self._sounded[key] = near
         return near
+
+    def _sounded_out(self, said: list[str], strangers: set[str]) -> set[str] | None:
+        """The stems ``strangers`` sound like, each alone or two said one after the other
+        ("End Voice": invoice), or None unless every one of them sounds like one."""
+        def named(word: str | None) -> bool:
+            return word is not None and word in strangers and word not in COMMON_WORDS  # "than": no name
+
+        out: set[str] = set()
+        i = 0
+        while i < len(said):
+            if not named(said[i]):
+                i += 1
+                continue
+            after = said[i + 1] if i + 1 < len(said) else None
+            pair = self._sounds_near(said[i], after) if after is not None and named(after) else None
+            near = pair or self._sounds_near(said[i])
+            if near is None:
+                return None
+            out.add(near)
+            i += 2 if pair else 1
+        return out
 
     def _spelled(self, said: list[str]) -> list[str]:
         """Words that spell one of the product's acronyms, as the acronym: its letters ("r t l"),
@@ -318,9 +342,9 @@ class Ranker:
             elif len(word) > 2:
                 strangers.add(word)
         if not said and fuzzy and strangers and _asks_to_see(said_words):
-            sounded = {word: self._sounds_near(word) for word in strangers}
-            if all(sounded.values()):  # every word of it: "the bell tower" is not billing
-                said, strangers, guessed = {near for near in sounded.values() if near}, set(), True
+            sounded = self._sounded_out(said_words, strangers)
+            if sounded:  # every word of it: "the bell tower" is not billing
+                said, strangers, guessed = sounded, set(), True
         if not said:
             return []
         said_weight = sum(self.weight[w] for w in said)
