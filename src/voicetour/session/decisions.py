@@ -210,16 +210,18 @@ class TurnDecisions:
 
     def _ask_lean(self, turn: Turn, pause: Pause) -> list[Event] | None:
         """A lean turn's ASK step, which it does not leave until the pause's words are in (the
-        turn has no other words: its QUICK step never listens itself). At ``ask_ms`` a listen the
+        turn has no other words: its QUICK step never listens itself). At ``lean_try_ms`` a listen the
         shell may decline (it runs only if the model has a worker to spare); declined, one that
         waits for the model (``Transcribe.wait``) at ``lean_ask_ms``: a pause inside a sentence
         is mostly over by then, so a busy machine spends no listen on it."""
         if turn.asked is not None:
             return None  # on its way (or an earlier pause's, about to be skipped): wait
-        if pause.declined and self.endpointer.silence_ms < self.config.listen.lean_ask_ms:
+        cfg = self.config.listen
+        wait = pause.declined or not cfg.lean_try_ms
+        if self.endpointer.silence_ms < (cfg.lean_ask_ms if wait else cfg.lean_try_ms):
             return None
         turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms,
-                                              turn.speech(self.config.listen.tail_ms), wait=pause.declined)
+                                              turn.speech(cfg.tail_ms), wait=wait)
         self._out.append(turn.asked)
         return None
 

@@ -40,13 +40,17 @@ class ListenConfig:
     ask_ms: int = 20
     """Ask for the pause's quick listen this far into a pause, so that its answer is in by
     ``quick_ms`` (0: never ask early; the QUICK step then listens itself)."""
+    lean_try_ms: int = 60
+    """A lean turn (``Session.lean``) asks for its pause listen this far into a pause if the
+    model has a worker to spare (0: never so early); declined, at ``lean_ask_ms``, waiting for
+    the model: a pause inside a sentence is mostly over by then. 16 lean prospects in their rooms'
+    noise (``bench --quick --sessions 16 --full-sessions 0``, one run each) at 20 / 60 / never:
+    p50 280 / 238 / 335 ms, p95 565 / 616 / 732 ms, 643 / 565 / 575 CPU-ms a request."""
     lean_ask_ms: int = 100
-    """A lean turn (``Session.lean``) asks for its pause listen at ``ask_ms`` if the model has a
-    worker to spare, else (declined) this far into the pause, waiting for the model. Asked at a
-    fixed time, later asks listen less often inside a sentence at the price of acting later: 16
-    lean prospects (``bench --quick --sessions 16 --full-sessions 0``, one run each) at 20 / 60 /
-    100 ms: 367 / 302 / 281 CPU-ms a request, p50 217 / 217 / 249 ms, p95 722 / 739 / 807 ms;
-    alone (``evaluate --lean``, fixtures) at 20 / 60 ms: p50 122 / 170 ms, p95 166 / 264 ms."""
+    """Asked at a fixed time (before the try above, and in digital silence between requests), 16
+    lean prospects at 20 / 60 / 100 ms: 367 / 302 / 281 CPU-ms a request, p50 217 / 217 / 249 ms,
+    p95 722 / 739 / 807 ms; alone (``evaluate --lean``, fixtures) at 20 / 60 ms: p50 122 / 170
+    ms, p95 166 / 264 ms."""
     quick_ms: int = 60
     """Decide on the quick listen after this much silence (when its answer is not in yet, as soon
     as it is). 60 ms: browser quick bench p95 265 -> 182 ms against deciding at 120 ms."""
@@ -102,8 +106,8 @@ class ListenConfig:
     """Audio kept after the last voiced frame when the verifier listens in a pause or at the end."""
 
     def __post_init__(self) -> None:
-        for name in ("ask_ms", "lean_ask_ms", "quick_ms", "careful_ms", "deadline_ms", "near_end_ms", "every_ms",
-                     "first_ms", "min_speech_ms", "tail_ms"):
+        for name in ("ask_ms", "lean_try_ms", "lean_ask_ms", "quick_ms", "careful_ms", "deadline_ms", "near_end_ms",
+                     "every_ms", "first_ms", "min_speech_ms", "tail_ms"):
             value = getattr(self, name)
             if value < 0 or value % FRAME_MS:
                 raise UsageError(f"ListenConfig.{name} = {value}: must be a multiple of {FRAME_MS} ms, >= 0")
