@@ -405,3 +405,29 @@ def test_a_request_that_names_nothing_may_name_a_page_by_sound() -> None:
     assert r.rank("Reading", fuzzy=True) == []
     assert r.rank("Show me the Reading page") == []  # grammar words (not fuzzy): never
     assert goes(r, "Show me the buttons and the Reading") == "/buttons.html"  # a product word said: no sounding out
+
+
+def test_a_request_that_names_nothing_is_said_again_in_the_product_words() -> None:
+    """For whisper to weigh on the audio (``asr.whisper``, ``REWRITE_LOSS``): a request to see
+    something whose words name nothing of the product, said again with the names that sound
+    most like its object, one a page, lead-in and "page" kept ("Open the mountains page": "open
+    the buttons page"; "Go Phone": "go home"). Nothing for a request that names a page, for what
+    is not a request to see anything, or for a request of lead-in words alone."""
+    from voicetour.asr.grammar import cmudict
+    from voicetour.intent.naming import Target
+    from voicetour.intent.sound import Sounds
+
+    def page(name: str) -> Target:
+        return Target(id=name, page_id=name, url=f"/{name.lower()}.html", title=name, label=name,
+                      selector=None, description="", phrases=(name.lower(),), heading="", kind="page")
+
+    r = Ranker([page(n) for n in ("Buttons", "Home", "Maps", "Store", "Forms", "Typography")], Sounds(cmudict()))
+    rewrites = r.rewrites("Open the mountains page.")
+    assert "open the buttons page" in rewrites and len(rewrites) == len(set(rewrites))
+    assert all(w.startswith("open the ") and w.endswith(" page") for w in rewrites)
+    assert "go home" in r.rewrites("Go Phone")
+    assert r.rewrites("Open the buttons page") == []  # it names one
+    assert r.rewrites("I like mountains") == []  # no request to see anything
+    assert r.rewrites("Show me the page") == []  # nothing said of what
+    assert len(r.rewrites("Show me something cool", limit=2)) <= 2
+    assert Ranker([page("Home")]).rewrites("Go Phone") == []  # no phones, no rewrites

@@ -136,3 +136,29 @@ def test_the_product_words_prompt_keeps_whole_names() -> None:
     kept = prompt.rstrip(".").split(", ")
     assert kept == names[: len(kept)] and tokens(", ".join(names[: len(kept) + 1]) + ".") > PROMPT_TOKENS
     assert _whole_names("Stop. Billing, Team.", tokens) == "Stop. Billing, Team."
+
+
+def test_whisper_weighs_the_product_words_that_sound_like_what_it_heard() -> None:
+    """whisper tiny.en hears espeak-ng's "go home" as "Go Phone" and "open the buttons page" as
+    "Open the mountains page" (tabler, Stisla). Said again in the product's words
+    (``Ranker.rewrites``), the audio makes the right rewrite nearly as likely as what it heard
+    and clearly likelier than the others: it is taken. Rewrites the audio does not carry, or
+    two it cannot tell apart, leave what was heard."""
+    from voicetour.asr.whisper import WhisperVerifier
+    from voicetour.audio.wav import read_wav
+
+    offered: list[tuple[str, ...]] = [("open the buttons page", "open the forms page"),
+                                      ("open the forms page", "open the home page"),
+                                      ("open the buttons page", "open the button page")]
+    heard: list[str] = []
+
+    def rewrites(text: str) -> list[str]:
+        heard.append(text)
+        return list(offered.pop(0)) if offered else []
+
+    verifier = WhisperVerifier(rewrites=rewrites)
+    pcm = read_wav(SPEECH.parent / "apps" / "tabler-speech" / "espeak-us-25.wav")
+    assert verifier.transcribe(pcm) == "open the buttons page"
+    assert "buttons" not in heard[0].lower()  # whisper alone did not hear it
+    assert verifier.transcribe(pcm) == heard[1]  # nothing the audio carries
+    assert verifier.transcribe(pcm) == heard[2]  # two the audio cannot tell apart

@@ -26,6 +26,7 @@ is short; ``no_repeat_ngram_size`` and a length cap derived from the audio's dur
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +53,20 @@ one, a decision asked when the speech ended waited for the background listen sti
 ~150 ms here), which ``voicetour simulate`` never modelled: it runs decisions beside them."""
 BEAM_SIZE = 1
 THOROUGH_BEAM_SIZE = 3
+
+REWRITE_LOSS = 4.0
+"""Rewrites (``rewrites``: what was heard, said in the product's words) are weighed on the same
+audio, whisper's probability of each one's words (``align``, no prompt) against those of what it
+heard. One wins if it is nearly as likely as what was heard (at most this many nats less in all,
+``REWRITE_TOKEN_LOSS`` a token) and clearly likelier than every other rewrite
+(``REWRITE_MARGIN``). On the real products' requests (espeak-ng and piper voices), the rewrites
+that were right lost 0-3.3 nats to what was heard ("Go Phone" -> "go home" gained 3.6; "Open the
+mountains page" -> "open the buttons page" lost 3.3) and led the next rewrite by 5.9-9.5; the one
+that was wrong ("Open the month's page" -> "open the manage page") led by 2.5; a run-on ("Show me
+the End Voice, Chomi the End voice...") lost 3.9 a token (docs/measuring.md)."""
+REWRITE_TOKEN_LOSS = 1.0
+REWRITE_MARGIN = 4.0
+_WORD = re.compile(r"[a-z0-9']+")
 
 
 def _whole_names(prompt: str, tokens: Callable[[str], int]) -> str:
@@ -83,8 +98,11 @@ def bundled_model_dir() -> str:
 class WhisperVerifier:
     """``transcribe(pcm)`` for 16 kHz mono PCM16; thread-safe (one model shared by sessions)."""
 
-    def __init__(self, model_dir: str | None = None, threads: int = 1, prompt: str | None = None) -> None:
+    def __init__(self, model_dir: str | None = None, threads: int = 1, prompt: str | None = None,
+                 rewrites: Callable[[str], list[str]] | None = None) -> None:
         """``prompt``: the product's own words (titles, labels), which bias whisper towards them.
+        ``rewrites``: what was heard said in the product's words, if it names nothing of it
+        (``intent.ranker.Ranker.rewrites``), each weighed on the audio (``REWRITE_LOSS``).
         ``threads``: CTranslate2's threads for one listen. One: on this 2-core machine a listen
         took 135 ms of wall and CPU time with one, 140 ms and 175 ms of CPU with two (8
         requests x 2, one OpenBLAS thread), and the other core is free for another session."""
@@ -101,6 +119,7 @@ class WhisperVerifier:
             start = [prev, *tok.encode(" " + prompt, add_special_tokens=False).ids, *start]
         self._start = start
         self._prompt = prompt
+        self._rewrites = rewrites
         self._lock = threading.BoundedSemaphore(WORKERS)
         """Decisions' listens (and the baseline's): as many at once as the model has workers, and
         no background listen beside them. One at a time, a session's decision waited for another
@@ -213,15 +232,18 @@ class WhisperVerifier:
             try:
                 if wanted is not None and not wanted():
                     return None
-                mel = ctranslate2.StorageView.from_array(batch)
-                if wanted is not None:  # encode (a third of a listen), then ask again: a pause inside
-                    mel = self._whisper.model.encode(mel)  # a sentence is mostly over by now
-                    if not wanted():
-                        return None
+                mel = self._whisper.model.encode(ctranslate2.StorageView.from_array(batch))
+                if wanted is not None and not wanted():  # encoded (a third of a listen), asked again:
+                    return None  # a pause inside a sentence is mostly over by now
                 result = self._whisper.model.generate(
                     mel, [start], beam_size=beam, max_length=max_tokens, no_repeat_ngram_size=3,
                     suppress_blank=True,
                 )
+                ids = [i for i in result[0].sequences_ids[0] if i < self._eot]
+                heard = trim_repeats(str(self._whisper.hf_tokenizer.decode(ids)))
+                # Decisions' listens only: a background listen's words are half a sentence
+                alternatives = self._rewrites(heard) if self._rewrites is not None and wait else []
+                return self._weigh(mel, heard, alternatives) if alternatives else heard
             finally:
                 self._spent.ns = min(native_threads_ns() - native0, time.monotonic_ns() - wall0)
         finally:
@@ -229,8 +251,27 @@ class WhisperVerifier:
             if wait:
                 with self._count:
                     self._deciding -= 1
-        ids = [i for i in result[0].sequences_ids[0] if i < self._eot]
-        return trim_repeats(str(self._whisper.hf_tokenizer.decode(ids)))
+
+    def _weigh(self, encoded: object, heard: str, alternatives: list[str]) -> str:
+        """The rewrite of ``heard`` that the audio (``encoded``) makes nearly as likely as it
+        and clearly likelier than the others (``REWRITE_LOSS``), else ``heard``."""
+        import ctranslate2
+
+        tok = self._whisper.hf_tokenizer
+        texts = [" ".join(_WORD.findall(heard.lower())), *alternatives]
+        tokens = [tok.encode(" " + text, add_special_tokens=False).ids or [self._eot] for text in texts]
+        one = np.asarray(encoded)
+        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(one, len(texts), axis=0)))
+        aligned = self._whisper.model.align(batch, self._start[-2:], tokens, [one.shape[1]] * len(texts))
+        logs = [np.log(np.maximum(np.asarray(a.text_token_probs, dtype=np.float64), 1e-9)) for a in aligned]
+        total = [float(x.sum()) for x in logs]
+        mean = [float(x.mean()) for x in logs]
+        best = max(range(1, len(texts)), key=lambda i: total[i])
+        runner_up = max((total[i] for i in range(1, len(texts)) if i != best), default=float("-inf"))
+        if (total[best] >= total[0] - REWRITE_LOSS and mean[best] >= mean[0] - REWRITE_TOKEN_LOSS
+                and total[best] - runner_up >= REWRITE_MARGIN):
+            return texts[best]
+        return heard
 
 
 def _samples(pcm: bytes) -> np.ndarray | None:

@@ -45,6 +45,13 @@ whisper tiny.en writes product words it does not know as everyday words that sou
 SOUND_MARGIN = 0.05
 SOUND_MIN_LETTERS = 4
 
+REWRITES = 10
+"""At most this many ways of saying a request in the product's words (``Ranker.rewrites``), the
+names that sound most like what was heard, for the verifier to weigh against what it heard."""
+REWRITE_SOUND = 0.3
+"""A name that sounds less like what was heard than this (``sound.similarity``, first phones
+free) is no rewrite of it."""
+
 LONG_WORD = 9
 """A long word may be misheard at its start too ("logifications" for "notifications", quick bench
 fixtures), as long as the rest is the same."""
@@ -391,6 +398,34 @@ class Ranker:
         best.sort(key=lambda r: (-r.score, r.target.is_element is False, r.target.id))
         return best[:limit]
 
+    def rewrites(self, text: str, limit: int = REWRITES) -> list[str]:
+        """``text`` said in the product's words: when it asks to see something ("show me",
+        "open", "go") and names nothing of the product, the lead-in words followed by each of
+        the names whose phones are nearest to the rest ("Go Phone": "go home"; "Open the month's
+        page": "open the buttons page"), nearest first. Whisper then weighs each against what it
+        heard, on the same audio (``asr.whisper``): a rewrite is only as good as the audio says."""
+        said = words(text)
+        if self._sounds is None or not _asks_to_see(said) or self.rank(text, fuzzy=True):
+            return []
+        lead = 0
+        while lead < len(said) and (said[lead] in CARRIERS or said[lead] in SEEING) and said[lead] not in TAIL:
+            lead += 1
+        end = len(said)
+        while end > lead and said[end - 1] in TAIL:
+            end -= 1
+        rest = said[lead:end]
+        if not rest or all(w in CARRIERS for w in rest):
+            return []
+        phones = self._sounds.phones(" ".join(rest))
+        near: dict[str, tuple[float, str]] = {}  # url -> its name nearest to the rest
+        for target in self.targets:
+            for phrase in target.phrases:
+                score = similarity(self._sounds.phones(phrase), phones, onset=False)
+                if score >= REWRITE_SOUND and score > near.get(target.url, (0.0, ""))[0]:
+                    near[target.url] = (score, phrase)
+        best = list(dict.fromkeys(phrase for _, phrase in sorted(near.values(), key=lambda sp: (-sp[0], sp[1]))))
+        return [" ".join([*said[:lead], phrase, *said[end:]]) for phrase in best[:limit]]
+
     def _all_said(self, best: list[Ranked], said: set[str]) -> list[Ranked]:
         """Pages tied at the top, of which some have a name that holds every word said and others
         do not: those win ("open the bootstrap table" on Stisla, with a Table page under Bootstrap
@@ -444,6 +479,8 @@ def _prefer(best: list[Ranked], tied: list[Ranked], winners: set[str], unwritten
             if r in tied and r.target.url not in winners else r for r in best]
 
 
+TAIL = frozenset("page pages screen section tab please now".split())
+"""Words that end a request to see something, not part of what it names ("the buttons page")."""
 SEEING = frozenset("show open go take see view where find bring display visit navigate".split())
 
 

@@ -32,13 +32,14 @@ class Engine:
         targets = targets_of(site)
         grammar = build_grammar(targets)
         model = SphinxModel(grammar)
+        sounds = Sounds(cmudict())
+        ranker = Ranker(targets, sounds)
         verifier: Verifier | None = None
         if verify:
             from voicetour.asr.whisper import WhisperVerifier
 
-            verifier = WhisperVerifier(prompt=prompt_for(site))
-        sounds = Sounds(cmudict())
-        return cls(site, targets, Ranker(targets, sounds), grammar, model.recognizer, verifier, sounds)
+            verifier = WhisperVerifier(prompt=prompt_for(site), rewrites=ranker.rewrites)
+        return cls(site, targets, ranker, grammar, model.recognizer, verifier, sounds)
 
 
 def prompt_for(site: Site) -> str:
