@@ -429,5 +429,6 @@ def test_a_request_that_names_nothing_is_said_again_in_the_product_words() -> No
     assert r.rewrites("Open the buttons page") == []  # it names one
     assert r.rewrites("I like mountains") == []  # no request to see anything
     assert r.rewrites("Show me the page") == []  # nothing said of what
+    assert r.rewrites("Go back.") == []  # a command
     assert len(r.rewrites("Show me something cool", limit=2)) <= 2
     assert Ranker([page("Home")]).rewrites("Go Phone") == []  # no phones, no rewrites

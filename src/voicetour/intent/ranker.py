@@ -22,6 +22,7 @@ from voicetour.intent.text import (
     NUMBER_WORDS,
     compounds,
     content_stems,
+    control_of,
     spoken_numbers,
     stem,
     words,
@@ -405,8 +406,9 @@ class Ranker:
         page": "open the buttons page"), nearest first. Whisper then weighs each against what it
         heard, on the same audio (``asr.whisper``): a rewrite is only as good as the audio says."""
         said = words(text)
-        if self._sounds is None or not _asks_to_see(said) or self.rank(text, fuzzy=True):
-            return []
+        if (self._sounds is None or not _asks_to_see(said) or control_of(text) is not None
+                or self.rank(text, fuzzy=True)):
+            return []  # "go back" is a command, not a name misheard
         lead = 0
         while lead < len(said) and (said[lead] in CARRIERS or said[lead] in SEEING) and said[lead] not in TAIL:
             lead += 1
