@@ -432,3 +432,9 @@ def test_a_request_that_names_nothing_is_said_again_in_the_product_words() -> No
     assert r.rewrites("Go back.") == []  # a command
     assert len(r.rewrites("Show me something cool", limit=2)) <= 2
     assert Ranker([page("Home")]).rewrites("Go Phone") == []  # no phones, no rewrites
+    sign_in = Target(id="s", page_id="s", url="/sign-in.html", title="Sign in", label="Sign in", selector=None,
+                     description="", phrases=("sign", "sign in"), heading="", kind="page")
+    r = Ranker([sign_in, *(page(n) for n in ("Morris charts", "Flot charts", "Sparkline charts"))], Sounds(cmudict()))
+    assert r.rewrites("Take me to the side in page.")[0] == "take me to the sign in page"  # the longer of two alike
+    assert r.rank("Show me the mortar charts", fuzzy=True)  # "charts" names each a little...
+    assert r.rewrites("Show me the mortar charts")[0] == "show me the morris charts"  # ...none enough

@@ -52,6 +52,9 @@ names that sound most like what was heard, for the verifier to weigh against wha
 REWRITE_SOUND = 0.3
 """A name that sounds less like what was heard than this (``sound.similarity``, first phones
 free) is no rewrite of it."""
+REWRITE_BELOW = 0.3
+"""...and what was heard names nothing above this (``PolicyConfig.suggest_score``: nothing the agent
+would act on or ask about; "Show me the more of his charts" named every chart page a little)."""
 
 LONG_WORD = 9
 """A long word may be misheard at its start too ("logifications" for "notifications", quick bench
@@ -406,9 +409,11 @@ class Ranker:
         page": "open the buttons page"), nearest first. Whisper then weighs each against what it
         heard, on the same audio (``asr.whisper``): a rewrite is only as good as the audio says."""
         said = words(text)
-        if (self._sounds is None or not _asks_to_see(said) or control_of(text) is not None
-                or self.rank(text, fuzzy=True)):
+        if self._sounds is None or not _asks_to_see(said) or control_of(text) is not None:
             return []  # "go back" is a command, not a name misheard
+        named = self.rank(text, limit=1, fuzzy=True)
+        if named and named[0].score >= REWRITE_BELOW:
+            return []
         lead = 0
         while lead < len(said) and (said[lead] in CARRIERS or said[lead] in SEEING) and said[lead] not in TAIL:
             lead += 1
@@ -423,8 +428,8 @@ class Ranker:
         for target in self.targets:
             for phrase in target.phrases:
                 score = similarity(self._sounds.phones(phrase), phones, onset=False)
-                if score >= REWRITE_SOUND and score > near.get(target.url, (0.0, ""))[0]:
-                    near[target.url] = (score, phrase)
+                if score >= REWRITE_SOUND and (score, len(phrase)) > _key(near.get(target.url)):
+                    near[target.url] = (score, phrase)  # of two alike, the longer: "sign in", not "sign"
         best = list(dict.fromkeys(phrase for _, phrase in sorted(near.values(), key=lambda sp: (-sp[0], sp[1]))))
         return [" ".join([*said[:lead], phrase, *said[end:]]) for phrase in best[:limit]]
 
@@ -479,6 +484,10 @@ def _prefer(best: list[Ranked], tied: list[Ranked], winners: set[str], unwritten
         return best
     return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), unwritten or r.unwritten)
             if r in tied and r.target.url not in winners else r for r in best]
+
+
+def _key(near: tuple[float, str] | None) -> tuple[float, int]:
+    return (near[0], len(near[1])) if near else (0.0, 0)
 
 
 TAIL = frozenset("page pages screen section tab please now".split())
