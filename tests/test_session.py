@@ -172,7 +172,8 @@ def test_later_words_correct_an_early_guess_before_the_endpoint(grammar_engine) 
 
 
 class _Verifier(ScriptedVerifier):
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
+                   weigh: bool = False) -> str:
         assert len(pcm) > 32 * 500  # the whole utterance, pre-roll included
         return super().transcribe(pcm, thorough, hint)
 
@@ -227,7 +228,8 @@ def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> No
 
 
 class _CarefulVerifier(_Verifier):
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
+                   weigh: bool = False) -> str:
         self.calls += 1
         if thorough:
             self.hints.append(hint)
@@ -608,7 +610,8 @@ def test_a_pause_listen_nobody_else_agrees_with_is_heard_again(grammar_engine) -
 class _ShortClipVerifier(_Verifier):
     """Whisper on a noise clip: 'Go back.'; on the whole request: 'Show me billing.'"""
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
+                   weigh: bool = False) -> str:
         self.calls += 1
         return "Go back." if len(pcm) < 32 * 700 else "Show me billing."
 
@@ -795,7 +798,8 @@ class _PromptedVerifier(_Verifier):
         super().__init__(quick)
         self.careful = careful
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
+                   weigh: bool = False) -> str:
         said = super().transcribe(pcm, thorough, hint)
         return self.careful if thorough and hint else said
 
@@ -829,7 +833,7 @@ def test_a_careful_listen_reads_the_likeliest_names_not_all_the_products_words(g
 
         class Recording(ScriptedVerifier):
             def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                           focus: tuple[str, ...] = ()) -> str:
+                           focus: tuple[str, ...] = (), weigh: bool = False) -> str:
                 seen.append((thorough, focus))
                 return super().transcribe(pcm, thorough, hint, focus)
 

@@ -158,7 +158,10 @@ def test_whisper_weighs_the_product_words_that_sound_like_what_it_heard() -> Non
 
     verifier = WhisperVerifier(rewrites=rewrites)
     pcm = read_wav(SPEECH.parent / "apps" / "tabler-speech" / "espeak-us-25.wav")
-    assert verifier.transcribe(pcm) == "open the buttons page"
+    assert verifier.transcribe(pcm, weigh=True) == "open the buttons page"
     assert "buttons" not in heard[0].lower()  # whisper alone did not hear it
-    assert verifier.transcribe(pcm) == heard[1]  # nothing the audio carries
-    assert verifier.transcribe(pcm) == heard[2]  # two the audio cannot tell apart
+    assert verifier.transcribe(pcm, weigh=True) == heard[1]  # nothing the audio carries
+    assert verifier.transcribe(pcm, weigh=True) == heard[2]  # two the audio cannot tell apart
+    offered.append(("open the buttons page", "open the forms page"))
+    assert verifier.transcribe(pcm) == heard[2]  # a listen that does not ask: nothing weighed
+    assert len(heard) == 3

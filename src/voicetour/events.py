@@ -213,6 +213,15 @@ class Transcribe(Request):
     def may_decline(self) -> bool:
         return self.kind in ("speaking", "pause")
 
+    @property
+    def weigh(self) -> bool:
+        """Whether what the verifier hears may be said again in the product's words, if the audio
+        says so (``Verifier.transcribe(weigh=)``): a ``careful`` listen's, asked when the quick
+        words named nothing. Not a quick or pause listen's: at a pause inside a sentence ("Where is
+        the edit..."), a rewrite named a page the rest of the sentence did not (AdminBSB's
+        Editors for "where is the editable table", docs/measuring.md)."""
+        return self.kind == "careful"
+
 
 @dataclass(frozen=True, slots=True)
 class Span(Telemetry):

@@ -23,9 +23,11 @@ class Verifier(Protocol):
     """A slower, more accurate transcription of a whole utterance (16 kHz mono PCM16).
     ``thorough`` asks for the most accurate listen, whatever it costs; ``hint``, words the
     speech may be (the grammar's page), read last, after the product's words; ``focus``, names
-    read instead of all the product's words (the likeliest targets)."""
+    read instead of all the product's words (the likeliest targets); ``weigh``, what it heard said
+    again in the product's words may stand for it, if the audio says so (a careful listen's)."""
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str: ...
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
+                   weigh: bool = False) -> str: ...
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
                        focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None) -> str | None:
@@ -34,7 +36,7 @@ class Verifier(Protocol):
         ...
 
     def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
-                        focus: tuple[str, ...] = ()) -> str | None:
+                        focus: tuple[str, ...] = (), weigh: bool = False) -> str | None:
         """``transcribe`` once the verifier is free, if ``wanted()`` then says so; else None."""
         ...
 

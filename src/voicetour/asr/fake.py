@@ -52,7 +52,8 @@ class ScriptedVerifier:
         self.hints: list[str] = []
         self.focus: list[tuple[str, ...]] = []
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
+                   weigh: bool = False) -> str:
         self.calls += 1
         if hint:
             self.hints.append(hint)
@@ -64,7 +65,7 @@ class ScriptedVerifier:
         return self.transcribe(pcm, thorough, hint, focus) if wanted is None or wanted() else None
 
     def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
-                        focus: tuple[str, ...] = ()) -> str | None:
+                        focus: tuple[str, ...] = (), weigh: bool = False) -> str | None:
         return self.transcribe(pcm, thorough, hint, focus) if wanted() else None
 
     def native_ns(self) -> int:
@@ -88,6 +89,6 @@ def answer_requests(
         if isinstance(ev, Transcribe) and (background or not ev.may_decline):
             if verifier is None:
                 raise UsageError("a Transcribe request, and no verifier to answer it")
-            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint, focus=ev.focus)
+            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint, focus=ev.focus, weigh=ev.weigh)
             out += answer_requests(feed_transcript, feed_transcript(ev, text, now), verifier, now, background)
     return out

@@ -102,7 +102,8 @@ class WhisperVerifier:
                  rewrites: Callable[[str], list[str]] | None = None) -> None:
         """``prompt``: the product's own words (titles, labels), which bias whisper towards them.
         ``rewrites``: what was heard said in the product's words, if it names nothing of it
-        (``intent.ranker.Ranker.rewrites``), each weighed on the audio (``REWRITE_LOSS``).
+        (``intent.ranker.Ranker.rewrites``), each weighed on the audio (``REWRITE_LOSS``) when a
+        listen asks for it (``weigh``).
         ``threads``: CTranslate2's threads for one listen. One: on this 2-core machine a listen
         took 135 ms of wall and CPU time with one, 140 ms and 175 ms of CPU with two (8
         requests x 2, one OpenBLAS thread), and the other core is free for another session."""
@@ -133,7 +134,8 @@ class WhisperVerifier:
         listen is declined, so that at most one runs beside it (two cores here)."""
         self._count = threading.Lock()
 
-    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = ()) -> str:
+    def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
+                   weigh: bool = False) -> str:
         """``hint``: read last, after the product's words. A careful listen prompted with the
         grammar's page ("Show me the Calendar.") heard espeak-ng's "show me the calendar" as such
         where the product's words alone gave "Show me Macalander" (4 of AdminLTE 3's 9 misheard
@@ -141,10 +143,10 @@ class WhisperVerifier:
         the grammar's page, a lone "off", which the caller's check refuses: docs/measuring.md).
         The hint alone, without the product's words, rescued 5 of 9 but lost "how do I invite a
         teammate" ("Have you I invited to me?") in the browser test."""
-        return self.wait_transcribe(pcm, lambda: True, thorough, hint, focus) or ""
+        return self.wait_transcribe(pcm, lambda: True, thorough, hint, focus, weigh) or ""
 
     def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
-                        focus: tuple[str, ...] = ()) -> str | None:
+                        focus: tuple[str, ...] = (), weigh: bool = False) -> str | None:
         """``transcribe`` once the model is free, if ``wanted()`` still says so then; None
         otherwise, without listening (a lean turn's pause listen after the person spoke on)."""
         self._spent.ns = 0
@@ -153,7 +155,7 @@ class WhisperVerifier:
             return ""
         start = self._prompted(hint, focus)
         return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start,
-                           wanted=wanted)
+                           wanted=wanted, weigh=weigh)
 
     def _prompted(self, text: str, focus: tuple[str, ...]) -> list[int]:
         """The product's words (or only the ``focus`` names), then ``text`` last (the words read
@@ -200,7 +202,7 @@ class WhisperVerifier:
                            wanted=wanted)
 
     def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int],
-               wanted: Callable[[], bool] | None = None) -> str | None:
+               wanted: Callable[[], bool] | None = None, weigh: bool = False) -> str | None:
         import ctranslate2
 
         if not wait and (self._deciding or self._background.locked()):
@@ -241,8 +243,7 @@ class WhisperVerifier:
                 )
                 ids = [i for i in result[0].sequences_ids[0] if i < self._eot]
                 heard = trim_repeats(str(self._whisper.hf_tokenizer.decode(ids)))
-                # Decisions' listens only: a background listen's words are half a sentence
-                alternatives = self._rewrites(heard) if self._rewrites is not None and wait else []
+                alternatives = self._rewrites(heard) if self._rewrites is not None and weigh else []
                 return self._weigh(mel, heard, alternatives) if alternatives else heard
             finally:
                 self._spent.ns = min(native_threads_ns() - native0, time.monotonic_ns() - wall0)

@@ -72,8 +72,9 @@ def run_listen(engine: Engine, request: Transcribe, wanted: Callable[[], bool] |
                                        focus=request.focus, wanted=wanted)
     if request.wait and wanted is not None:
         return verifier.wait_transcribe(request.pcm, wanted, thorough=request.thorough, hint=request.hint,
-                                        focus=request.focus)
-    return verifier.transcribe(request.pcm, thorough=request.thorough, hint=request.hint, focus=request.focus)
+                                        focus=request.focus, weigh=request.weigh)
+    return verifier.transcribe(request.pcm, thorough=request.thorough, hint=request.hint, focus=request.focus,
+                               weigh=request.weigh)
 
 
 def costed_listen(engine: Engine, request: Transcribe,
