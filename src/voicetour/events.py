@@ -216,11 +216,11 @@ class Transcribe(Request):
     @property
     def weigh(self) -> bool:
         """Whether what the verifier hears may be said again in the product's words, if the audio
-        says so (``Verifier.transcribe(weigh=)``): a ``careful`` listen's, asked when the quick
-        words named nothing. Not a quick or pause listen's: at a pause inside a sentence ("Where is
-        the edit..."), a rewrite named a page the rest of the sentence did not (AdminBSB's
-        Editors for "where is the editable table", docs/measuring.md)."""
-        return self.kind == "careful"
+        says so (``Verifier.transcribe(weigh=)``): a decision's listen (``quick``, ``careful``) or
+        a ``thorough`` one. Not a background or pause listen's, mostly inside a sentence: there a
+        rewrite of "Where is the Ed of" named AdminBSB's Editors page for "where is the editable
+        table" (docs/measuring.md)."""
+        return self.kind in ("quick", "careful") or self.thorough
 
 
 @dataclass(frozen=True, slots=True)
