@@ -24,7 +24,7 @@ class Verifier(Protocol):
     ``thorough`` asks for the most accurate listen, whatever it costs; ``hint``, words the
     speech may be (the grammar's page), read last, after the product's words; ``focus``, names
     read instead of all the product's words (the likeliest targets); ``weigh``, what it heard said
-    again in the product's words may stand for it, if the audio says so (a careful listen's)."""
+    again in the product's words may stand for it, if the audio says so (a decision's listen)."""
 
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
                    weigh: bool = False) -> str: ...

@@ -166,6 +166,8 @@ class Ranker:
         self._phones = {form: sounds.phones(form) for form in self._forms
                         if len(form) >= SOUND_MIN_LETTERS} if sounds is not None else {}
         self._sounded: dict[str, str | None] = {}
+        self._phrase_phones: dict[str, list[str]] = {}
+        """A phrase's phones, for ``rewrites`` (looked up once)."""
         self.vocabulary = frozenset(self.weight)
         self._phrases_of = {t.id: sets for t, sets in zip(targets, self._phrases, strict=True)}
 
@@ -427,7 +429,12 @@ class Ranker:
         near: dict[str, tuple[float, str]] = {}  # url -> its name nearest to the rest
         for target in self.targets:
             for phrase in target.phrases:
-                score = similarity(self._sounds.phones(phrase), phones, onset=False)
+                if phrase not in self._phrase_phones:
+                    self._phrase_phones[phrase] = self._sounds.phones(phrase)
+                known = self._phrase_phones[phrase]
+                if min(len(known), len(phones)) < REWRITE_SOUND * max(len(known), len(phones)):
+                    continue  # each phone one has and the other lacks costs 1: too far already
+                score = similarity(known, phones, onset=False)
                 if score >= REWRITE_SOUND and (score, len(phrase)) > _key(near.get(target.url)):
                     near[target.url] = (score, phrase)  # of two alike, the longer: "sign in", not "sign"
         best = list(dict.fromkeys(phrase for _, phrase in sorted(near.values(), key=lambda sp: (-sp[0], sp[1]))))
