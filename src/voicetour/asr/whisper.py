@@ -26,7 +26,6 @@ is short; ``no_repeat_ngram_size`` and a length cap derived from the audio's dur
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from voicetour.errors import UsageError
+from voicetour.intent.text import words
 from voicetour.telemetry.cpu import native_threads_ns
 
 TAIL_SILENCE_S = 1.0
@@ -66,7 +66,6 @@ that was wrong ("Open the month's page" -> "open the manage page") led by 2.5; a
 the End Voice, Chomi the End voice...") lost 3.9 a token (docs/measuring.md)."""
 REWRITE_TOKEN_LOSS = 1.0
 REWRITE_MARGIN = 4.0
-_WORD = re.compile(r"[a-z0-9']+")
 
 
 def _whole_names(prompt: str, tokens: Callable[[str], int]) -> str:
@@ -259,7 +258,7 @@ class WhisperVerifier:
         import ctranslate2
 
         tok = self._whisper.hf_tokenizer
-        texts = [" ".join(_WORD.findall(heard.lower())), *alternatives]
+        texts = [" ".join(words(heard)), *alternatives]  # as the rewrites are written
         tokens = [tok.encode(" " + text, add_special_tokens=False).ids or [self._eot] for text in texts]
         one = np.asarray(encoded)
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(one, len(texts), axis=0)))

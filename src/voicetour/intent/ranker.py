@@ -426,7 +426,7 @@ class Ranker:
         if not rest or all(w in CARRIERS for w in rest):
             return []
         phones = self._sounds.phones(" ".join(rest))
-        near: dict[str, tuple[float, str]] = {}  # url -> its name nearest to the rest
+        near: dict[str, tuple[float, int, str]] = {}  # url -> its name nearest to the rest: score, length, name
         for target in self.targets:
             for phrase in target.phrases:
                 if phrase not in self._phrase_phones:
@@ -435,9 +435,9 @@ class Ranker:
                 if min(len(known), len(phones)) < REWRITE_SOUND * max(len(known), len(phones)):
                     continue  # each phone one has and the other lacks costs 1: too far already
                 score = similarity(known, phones, onset=False)
-                if score >= REWRITE_SOUND and (score, len(phrase)) > _key(near.get(target.url)):
-                    near[target.url] = (score, phrase)  # of two alike, the longer: "sign in", not "sign"
-        best = list(dict.fromkeys(phrase for _, phrase in sorted(near.values(), key=lambda sp: (-sp[0], sp[1]))))
+                if score >= REWRITE_SOUND and (score, len(phrase)) > near.get(target.url, (0.0, 0, ""))[:2]:
+                    near[target.url] = (score, len(phrase), phrase)  # of two alike, the longer: "sign in"
+        best = list(dict.fromkeys(phrase for _, _, phrase in sorted(near.values(), key=lambda n: (-n[0], n[2]))))
         return [" ".join([*said[:lead], phrase, *said[end:]]) for phrase in best[:limit]]
 
     def _all_said(self, best: list[Ranked], said: set[str]) -> list[Ranked]:
@@ -491,10 +491,6 @@ def _prefer(best: list[Ranked], tied: list[Ranked], winners: set[str], unwritten
         return best
     return [Ranked(r.target, round(r.score * AS_WRITTEN, 4), unwritten or r.unwritten)
             if r in tied and r.target.url not in winners else r for r in best]
-
-
-def _key(near: tuple[float, str] | None) -> tuple[float, int]:
-    return (near[0], len(near[1])) if near else (0.0, 0)
 
 
 TAIL = frozenset("page pages screen section tab please now".split())
