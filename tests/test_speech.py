@@ -165,3 +165,4 @@ def test_whisper_weighs_the_product_words_that_sound_like_what_it_heard() -> Non
     offered.append(("open the buttons page", "open the forms page"))
     assert verifier.transcribe(pcm) == heard[2]  # a listen that does not ask: nothing weighed
     assert len(heard) == 3
+    assert verifier.try_transcribe(pcm, weigh=True) == "open the buttons page"  # a declinable one that asks

@@ -30,7 +30,8 @@ class Verifier(Protocol):
                    weigh: bool = False) -> str: ...
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                       focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None) -> str | None:
+                       focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None,
+                       weigh: bool = False) -> str | None:
         """``transcribe``, or None at once if the verifier is busy (for background listens), or
         if ``wanted()`` says no."""
         ...

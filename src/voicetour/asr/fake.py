@@ -61,7 +61,8 @@ class ScriptedVerifier:
         return self.text(pcm, thorough) if callable(self.text) else self.text
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                       focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None) -> str | None:
+                       focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None,
+                       weigh: bool = False) -> str | None:
         return self.transcribe(pcm, thorough, hint, focus) if wanted is None or wanted() else None
 
     def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",

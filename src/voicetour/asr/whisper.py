@@ -188,7 +188,8 @@ class WhisperVerifier:
             return " ".join(s.text.strip() for s in segments).strip()
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                       focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None) -> str | None:
+                       focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None,
+                       weigh: bool = False) -> str | None:
         """``transcribe``, or ``None`` at once when the model is busy: a background listen must
         never queue behind another session's decision (load shedding). ``wanted``, as for
         ``wait_transcribe``: asked again once the audio is encoded."""
@@ -198,7 +199,7 @@ class WhisperVerifier:
             return ""
         start = self._prompted(hint, focus)
         return self._quick(audio, wait=False, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start,
-                           wanted=wanted)
+                           wanted=wanted, weigh=weigh)
 
     def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int],
                wanted: Callable[[], bool] | None = None, weigh: bool = False) -> str | None:
