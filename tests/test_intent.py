@@ -438,3 +438,10 @@ def test_a_request_that_names_nothing_is_said_again_in_the_product_words() -> No
     assert r.rewrites("Take me to the side in page.")[0] == "take me to the sign in page"  # the longer of two alike
     assert r.rank("Show me the mortar charts", fuzzy=True)  # "charts" names each a little...
     assert r.rewrites("Show me the mortar charts")[0] == "show me the morris charts"  # ...none enough
+
+
+def test_words_that_ask_for_something() -> None:
+    from voicetour.intent.ranker import phrased
+
+    assert phrased("Show me Bill.") and phrased("take me to the store") and phrased("Open the settings")
+    assert not phrased("Go Snow Boy") and not phrased("Go.") and not phrased("Show me the") and not phrased("Billing")

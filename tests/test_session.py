@@ -173,7 +173,7 @@ def test_later_words_correct_an_early_guess_before_the_endpoint(grammar_engine) 
 
 class _Verifier(ScriptedVerifier):
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
-                   weigh: bool = False) -> str:
+                   weigh: bool = False, noise: bytes = b"") -> str:
         assert len(pcm) > 32 * 500  # the whole utterance, pre-roll included
         return super().transcribe(pcm, thorough, hint)
 
@@ -229,7 +229,7 @@ def test_verifier_acts_at_the_first_pause_not_the_endpoint(grammar_engine) -> No
 
 class _CarefulVerifier(_Verifier):
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
-                   weigh: bool = False) -> str:
+                   weigh: bool = False, noise: bytes = b"") -> str:
         self.calls += 1
         if thorough:
             self.hints.append(hint)
@@ -611,7 +611,7 @@ class _ShortClipVerifier(_Verifier):
     """Whisper on a noise clip: 'Go back.'; on the whole request: 'Show me billing.'"""
 
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
-                   weigh: bool = False) -> str:
+                   weigh: bool = False, noise: bytes = b"") -> str:
         self.calls += 1
         return "Go back." if len(pcm) < 32 * 700 else "Show me billing."
 
@@ -799,7 +799,7 @@ class _PromptedVerifier(_Verifier):
         self.careful = careful
 
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
-                   weigh: bool = False) -> str:
+                   weigh: bool = False, noise: bytes = b"") -> str:
         said = super().transcribe(pcm, thorough, hint)
         return self.careful if thorough and hint else said
 
@@ -833,7 +833,7 @@ def test_a_careful_listen_reads_the_likeliest_names_not_all_the_products_words(g
 
         class Recording(ScriptedVerifier):
             def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
-                           focus: tuple[str, ...] = (), weigh: bool = False) -> str:
+                           focus: tuple[str, ...] = (), weigh: bool = False, noise: bytes = b"") -> str:
                 seen.append((thorough, focus))
                 return super().transcribe(pcm, thorough, hint, focus)
 
@@ -1079,3 +1079,54 @@ def test_needs_worker_only_when_the_grammar_recognizer_may_run(grammar_engine) -
         assert not lean.needs_worker(clip[i : i + FRAME])
         lean.feed_audio(clip[i : i + FRAME], 0)
     assert lean.turn == 1
+
+
+def test_a_short_turn_goes_to_a_page_only_when_it_was_asked_for_in_words(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """Under ``min_page_speech_ms`` of speech (a request whose edges noise thinned: piper's "show
+    me billing" in 10 dB noise was 480 ms), a page is gone to when the verifier heard it asked for
+    in words ("Show me billing."), not on a word alone ("Billing.": real people's one-word clips)."""
+    import dataclasses
+
+    request = read_wav(SPEECH / "piper-00.wav")
+    probe = Endpointer(SessionConfig().vad)
+    first = next(i for i in range(0, len(request), FRAME) if probe.voiced(request[i : i + FRAME]))
+    pcm = b"\x00" * 32 * 300 + request[: first + 23 * FRAME] + b"\x00" * 32 * 900  # 460 ms of voice
+
+    def pages(heard: str, policy: PolicyConfig) -> list[str]:
+        s = Session(dataclasses.replace(grammar_engine, verifier=ScriptedVerifier(heard)),
+                    recognizer=ScriptedRecognizer({}, final=""), config=SessionConfig(policy=policy))
+        return [e.url for e in _answering(s, pcm, lambda req: heard) if isinstance(e, Navigate)]
+
+    default = PolicyConfig()
+    assert pages("Show me billing.", default) == ["/billing.html"]
+    words_alone = dataclasses.replace(default, min_asked_speech_ms=default.min_page_speech_ms)
+    assert pages("Show me billing.", words_alone) == []  # the clip is under min_page_speech_ms
+    assert pages("Billing.", default) == []
+    assert pages("Go Billing.", default) == []  # a verb and a name is not yet asking in words
+
+
+def test_a_listen_carries_the_room_heard_before_the_turn(grammar_engine) -> None:  # type: ignore[no-untyped-def]
+    """Every listen of a turn carries the room's sound from before the person spoke, without the
+    frames that started the turn (``Turn.noise``), for the verifier to take out of the speech; a
+    turn right after another, with too little room before it, keeps the earlier room."""
+    import dataclasses
+
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    room = (rng.standard_normal(16000) * 300).astype("<i2").tobytes()  # 1 s of steady noise
+    request = read_wav(SPEECH / "piper-00.wav")
+    noisy = (np.frombuffer(request, "<i2") + rng.standard_normal(len(request) // 2) * 300).astype("<i2").tobytes()
+    s = Session(dataclasses.replace(grammar_engine, verifier=ScriptedVerifier("Show me billing.")),
+                recognizer=ScriptedRecognizer({}, final=""))
+    probe = Endpointer(SessionConfig().vad)
+    first = next(i for i in range(0, len(request), FRAME) if probe.voiced(request[i : i + FRAME]))
+    last = max(i for i in range(0, len(request), FRAME) if probe.voiced(request[i : i + FRAME]))
+    ended = noisy[: last + 22 * FRAME]  # the turn ends 400 ms after its last voiced frame
+    again = noisy[first - 2 * FRAME :]  # and the next starts at once: 40 ms of room before it
+    events = _answering(s, room + ended + again + room, lambda req: "Show me billing.")
+    asks = [e for e in events if isinstance(e, Transcribe)]
+    assert {a.turn for a in asks} == {1, 2} and all(a.noise == asks[0].noise for a in asks)
+    heard = asks[0].noise
+    assert len(heard) >= 5 * FRAME and heard in room + noisy[:first]
+    assert all(rms(heard[i : i + FRAME]) < 2 * 300 for i in range(0, len(heard), FRAME))  # the room, no voice

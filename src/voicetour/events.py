@@ -208,6 +208,9 @@ class Transcribe(Request):
     before its end: the shell waits for the model rather than decline it, and when the model is
     free asks ``Session.wants(request)`` first, answering ``None`` without listening if the
     person has spoken on since (the answer would be thrown away)."""
+    noise: bytes = field(default=b"", repr=False)
+    """The room before the person spoke (PCM16, no speech), whose steady noise the verifier takes
+    out of ``pcm`` before it listens (``Verifier.transcribe(noise=)``, ``audio.denoise``)."""
 
     @property
     def may_decline(self) -> bool:

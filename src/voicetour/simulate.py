@@ -146,7 +146,8 @@ class _Listens:
             verifier = self.engine.verifier
             assert verifier is not None
             t0 = clock.monotonic_ns()
-            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint, focus=ev.focus, weigh=ev.weigh)
+            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint, focus=ev.focus, weigh=ev.weigh,
+                                       noise=ev.noise)
             cost = clock.monotonic_ns() - t0
             if ev.may_decline and not self.realtime:
                 start = max(t_ns, self.free_ns)

@@ -24,20 +24,21 @@ class Verifier(Protocol):
     ``thorough`` asks for the most accurate listen, whatever it costs; ``hint``, words the
     speech may be (the grammar's page), read last, after the product's words; ``focus``, names
     read instead of all the product's words (the likeliest targets); ``weigh``, what it heard said
-    again in the product's words may stand for it, if the audio says so (a decision's listen)."""
+    again in the product's words may stand for it, if the audio says so (a decision's listen);
+    ``noise``, the room before the person spoke (PCM16), whose steady noise is taken out first."""
 
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
-                   weigh: bool = False) -> str: ...
+                   weigh: bool = False, noise: bytes = b"") -> str: ...
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
                        focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None,
-                       weigh: bool = False) -> str | None:
+                       weigh: bool = False, noise: bytes = b"") -> str | None:
         """``transcribe``, or None at once if the verifier is busy (for background listens), or
         if ``wanted()`` says no."""
         ...
 
     def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
-                        focus: tuple[str, ...] = (), weigh: bool = False) -> str | None:
+                        focus: tuple[str, ...] = (), weigh: bool = False, noise: bytes = b"") -> str | None:
         """``transcribe`` once the verifier is free, if ``wanted()`` then says so; else None."""
         ...
 

@@ -53,7 +53,7 @@ class ScriptedVerifier:
         self.focus: list[tuple[str, ...]] = []
 
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
-                   weigh: bool = False) -> str:
+                   weigh: bool = False, noise: bytes = b"") -> str:
         self.calls += 1
         if hint:
             self.hints.append(hint)
@@ -62,11 +62,11 @@ class ScriptedVerifier:
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
                        focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None,
-                       weigh: bool = False) -> str | None:
+                       weigh: bool = False, noise: bytes = b"") -> str | None:
         return self.transcribe(pcm, thorough, hint, focus) if wanted is None or wanted() else None
 
     def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
-                        focus: tuple[str, ...] = (), weigh: bool = False) -> str | None:
+                        focus: tuple[str, ...] = (), weigh: bool = False, noise: bytes = b"") -> str | None:
         return self.transcribe(pcm, thorough, hint, focus) if wanted() else None
 
     def native_ns(self) -> int:
@@ -90,6 +90,7 @@ def answer_requests(
         if isinstance(ev, Transcribe) and (background or not ev.may_decline):
             if verifier is None:
                 raise UsageError("a Transcribe request, and no verifier to answer it")
-            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint, focus=ev.focus, weigh=ev.weigh)
+            text = verifier.transcribe(ev.pcm, thorough=ev.thorough, hint=ev.hint, focus=ev.focus, weigh=ev.weigh,
+                                       noise=ev.noise)
             out += answer_requests(feed_transcript, feed_transcript(ev, text, now), verifier, now, background)
     return out

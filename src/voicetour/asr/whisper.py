@@ -32,6 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from voicetour.audio.denoise import denoise
 from voicetour.errors import UsageError
 from voicetour.intent.text import words
 from voicetour.telemetry.cpu import native_threads_ns
@@ -134,7 +135,7 @@ class WhisperVerifier:
         self._count = threading.Lock()
 
     def transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "", focus: tuple[str, ...] = (),
-                   weigh: bool = False) -> str:
+                   weigh: bool = False, noise: bytes = b"") -> str:
         """``hint``: read last, after the product's words. A careful listen prompted with the
         grammar's page ("Show me the Calendar.") heard espeak-ng's "show me the calendar" as such
         where the product's words alone gave "Show me Macalander" (4 of AdminLTE 3's 9 misheard
@@ -142,10 +143,10 @@ class WhisperVerifier:
         the grammar's page, a lone "off", which the caller's check refuses: docs/measuring.md).
         The hint alone, without the product's words, rescued 5 of 9 but lost "how do I invite a
         teammate" ("Have you I invited to me?") in the browser test."""
-        return self.wait_transcribe(pcm, lambda: True, thorough, hint, focus, weigh) or ""
+        return self.wait_transcribe(pcm, lambda: True, thorough, hint, focus, weigh, noise) or ""
 
     def wait_transcribe(self, pcm: bytes, wanted: Callable[[], bool], thorough: bool = False, hint: str = "",
-                        focus: tuple[str, ...] = (), weigh: bool = False) -> str | None:
+                        focus: tuple[str, ...] = (), weigh: bool = False, noise: bytes = b"") -> str | None:
         """``transcribe`` once the model is free, if ``wanted()`` still says so then; None
         otherwise, without listening (a lean turn's pause listen after the person spoke on)."""
         self._spent.ns = 0
@@ -154,7 +155,7 @@ class WhisperVerifier:
             return ""
         start = self._prompted(hint, focus)
         return self._quick(audio, wait=True, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start,
-                           wanted=wanted, weigh=weigh)
+                           wanted=wanted, weigh=weigh, noise=noise)
 
     def _prompted(self, text: str, focus: tuple[str, ...]) -> list[int]:
         """The product's words (or only the ``focus`` names), then ``text`` last (the words read
@@ -189,7 +190,7 @@ class WhisperVerifier:
 
     def try_transcribe(self, pcm: bytes, thorough: bool = False, hint: str = "",
                        focus: tuple[str, ...] = (), wanted: Callable[[], bool] | None = None,
-                       weigh: bool = False) -> str | None:
+                       weigh: bool = False, noise: bytes = b"") -> str | None:
         """``transcribe``, or ``None`` at once when the model is busy: a background listen must
         never queue behind another session's decision (load shedding). ``wanted``, as for
         ``wait_transcribe``: asked again once the audio is encoded."""
@@ -199,14 +200,15 @@ class WhisperVerifier:
             return ""
         start = self._prompted(hint, focus)
         return self._quick(audio, wait=False, beam=THOROUGH_BEAM_SIZE if thorough else BEAM_SIZE, start=start,
-                           wanted=wanted, weigh=weigh)
+                           wanted=wanted, weigh=weigh, noise=noise)
 
     def _quick(self, audio: np.ndarray, wait: bool, beam: int, start: list[int],
-               wanted: Callable[[], bool] | None = None, weigh: bool = False) -> str | None:
+               wanted: Callable[[], bool] | None = None, weigh: bool = False, noise: bytes = b"") -> str | None:
         import ctranslate2
 
         if not wait and (self._deciding or self._background.locked()):
             return None  # declined before any work (the features cost too)
+        audio = denoise(audio, _floats(noise))
         tail_s = max(TAIL_SILENCE_S, WINDOW_S - audio.size / 16000)
         padded = np.concatenate([audio, np.zeros(int(16000 * tail_s), dtype=np.float32)])
         features = self._whisper.feature_extractor(padded, padding=0)
@@ -277,8 +279,12 @@ class WhisperVerifier:
 
 def _samples(pcm: bytes) -> np.ndarray | None:
     """PCM16 as float samples, or None when it is under 100 ms (nothing to say)."""
-    audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    audio = _floats(pcm)
     return audio if audio.size >= 1600 else None
+
+
+def _floats(pcm: bytes) -> np.ndarray:
+    return np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
 
 
 def trim_repeats(text: str) -> str:

@@ -498,6 +498,13 @@ TAIL = frozenset("page pages screen section tab please now".split())
 SEEING = frozenset("show open go take see view where find bring display visit navigate".split())
 
 
+def phrased(text: str) -> bool:
+    """Whether ``text`` asks for something in words: a verb of seeing, a carrier word, then words
+    that are not all carriers ("show me Bill", "take me to the store"; not "Go Snow Boy", "Go")."""
+    said = words(text)
+    return len(said) >= 3 and said[0] in SEEING and said[1] in CARRIERS and any(w not in CARRIERS for w in said[2:])
+
+
 def _asks_to_see(said: list[str]) -> bool:
     """Whether the words start as a request to see something ("show me", "open", "where are"):
     the only words that ``Ranker._sounds_near`` reads ("Place some music" is no request)."""

@@ -69,12 +69,12 @@ def run_listen(engine: Engine, request: Transcribe, wanted: Callable[[], bool] |
     assert verifier is not None
     if request.may_decline and not request.wait:
         return verifier.try_transcribe(request.pcm, thorough=request.thorough, hint=request.hint,
-                                       focus=request.focus, wanted=wanted, weigh=request.weigh)
+                                       focus=request.focus, wanted=wanted, weigh=request.weigh, noise=request.noise)
     if request.wait and wanted is not None:
         return verifier.wait_transcribe(request.pcm, wanted, thorough=request.thorough, hint=request.hint,
-                                        focus=request.focus, weigh=request.weigh)
+                                        focus=request.focus, weigh=request.weigh, noise=request.noise)
     return verifier.transcribe(request.pcm, thorough=request.thorough, hint=request.hint, focus=request.focus,
-                               weigh=request.weigh)
+                               weigh=request.weigh, noise=request.noise)
 
 
 def costed_listen(engine: Engine, request: Transcribe,

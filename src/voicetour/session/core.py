@@ -53,6 +53,10 @@ from voicetour.session.engine import Engine
 from voicetour.session.tour import At, Tour
 from voicetour.session.turn import Pause, Turn
 
+ROOM_FRAMES = 5
+"""Frames of the room before a turn (100 ms, no speech) enough to know its noise by; a turn with
+fewer (one right after another) keeps the room heard before an earlier turn."""
+
 
 class Session(TurnDecisions):
     def __init__(
@@ -81,6 +85,8 @@ class Session(TurnDecisions):
         ``voicetour serve --full-sessions``). Slower to act and a little less accurate, for a
         fraction of the CPU (docs/measuring.md)."""
         self._last_audio_ns: int | None = None
+        self._room = b""
+        """The room's sound before the latest turn that had enough of it (``Turn.noise``)."""
         self._blocked: tuple[Transcribe, Callable[[], list[Event]]] | None = None
         """The quick/careful request out, and the work to redo when it is answered."""
         self._held: deque[Callable[[], list[Event]]] = deque()
@@ -242,7 +248,7 @@ class Session(TurnDecisions):
         pcm = turn.speech(self.config.listen.tail_ms)
         thorough = kind == "careful"
         request = Transcribe(self.turn, self.audio_ms, kind, self.audio_ms, pcm, hint, thorough=thorough,
-                             focus=self._focus(turn) if thorough else ())
+                             focus=self._focus(turn) if thorough else (), noise=turn.noise)
         self._blocked = (request, self._redo)
         self._out.append(request)
         return None
@@ -315,8 +321,12 @@ class Session(TurnDecisions):
     def _start(self) -> list[Event]:
         self.turn += 1
         start_ms = self.audio_ms - len(self.preroll) * FRAME_MS
+        room = list(self.preroll)[: -self.config.vad.start_window]  # the frames that started it hold speech
+        if len(room) >= ROOM_FRAMES:
+            self._room = b"".join(room)
         turn = self.current = Turn(before=self.tour.url, start_ms=start_ms, last_voiced_ms=self.audio_ms,
-                                   detected_ms=self.audio_ms, lean=self.lean and self.engine.verifier is not None)
+                                   detected_ms=self.audio_ms, lean=self.lean and self.engine.verifier is not None,
+                                   noise=self._room)
         if not turn.lean:
             self.recognizer.start()
         for f in self.preroll:
@@ -356,7 +366,7 @@ class Session(TurnDecisions):
         events.append(State(*at, "heard"))
         if turn.command is not None and control_of(text) == turn.command:
             return [*events, State(*at, "listening")]  # already done at the pause
-        pages = turn.spoken_ms >= self.config.policy.min_page_speech_ms or self._alike(turn)
+        pages = self._spoke_enough(turn, text if source == "verifier" else "") or self._alike(turn)
         fuzzy = source not in ("grammar", "alike")
         return events + self.tour.resolve(at, text, turn.committed, turn.before, fuzzy=fuzzy, pages=pages)
 

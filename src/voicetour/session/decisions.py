@@ -10,7 +10,7 @@ from collections.abc import Callable
 from voicetour.audio.vad import Endpointer
 from voicetour.events import Candidate, Candidates, Event, ListenKind, Partial, Prerender, Transcribe
 from voicetour.intent.naming import Target
-from voicetour.intent.ranker import Ranked
+from voicetour.intent.ranker import Ranked, phrased
 from voicetour.intent.text import content_stems, control_of
 from voicetour.session.choose import Choice, careful_hint, focus_names, hinted_alike
 from voicetour.session.config import SessionConfig
@@ -164,7 +164,7 @@ class TurnDecisions:
         if self.config.listen.settle and self._settled(turn):
             return []
         turn.asked_at = self.audio_ms
-        turn.asked = Transcribe(*self._at(), "speaking", self.audio_ms, bytes(turn.audio))
+        turn.asked = Transcribe(*self._at(), "speaking", self.audio_ms, bytes(turn.audio), noise=turn.noise)
         return [turn.asked]
 
     @staticmethod
@@ -202,7 +202,8 @@ class TurnDecisions:
             thorough = self._troubled(turn)
             hint = self._grammar_hint(turn) if thorough else ""
             turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms, turn.speech(cfg.tail_ms),
-                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else ())
+                                                  hint, thorough=thorough, focus=self._focus(turn) if thorough else (),
+                                                  noise=turn.noise)
             return [turn.asked]
         if turn.asked is not None and cfg.covers(turn.asked.upto_ms, turn.last_voiced_ms):
             return self._until_deadline(turn, pause)  # words for all the speech are on their way
@@ -221,7 +222,7 @@ class TurnDecisions:
         if self.endpointer.silence_ms < (cfg.lean_ask_ms if wait else cfg.lean_try_ms):
             return None
         turn.asked = pause.asked = Transcribe(*self._at(), "pause", self.audio_ms,
-                                              turn.speech(cfg.tail_ms), wait=wait)
+                                              turn.speech(cfg.tail_ms), wait=wait, noise=turn.noise)
         self._out.append(turn.asked)
         return None
 
@@ -271,12 +272,19 @@ class TurnDecisions:
             elif self.endpointer.silence_ms < self.config.policy.ahead_ms:
                 return None  # most of a page's name ("Jummy the Datatables": Jquery Datatables): shown after
                 # a longer pause than a speaker makes inside a sentence, not at the end (400 ms)
-        if turn.spoken_ms < self.config.policy.min_page_speech_ms and named not in (self.tour.choices or ()):
+        if not self._spoke_enough(turn, text) and named not in (self.tour.choices or ()):
             return []  # too little speech to go to a page at a pause (unless it answers the question): the end decides
         pause.decided = named
         if turn.committed is not None and turn.committed.url == named.url:
             return []
         return self._switch(turn, named)
+
+    def _spoke_enough(self, turn: Turn, text: str) -> bool:
+        """Whether the turn had speech enough to go to a page on the verifier's ``text``
+        (``PolicyConfig.min_page_speech_ms``, ``min_asked_speech_ms``)."""
+        policy = self.config.policy
+        return turn.spoken_ms >= policy.min_page_speech_ms or (
+            turn.spoken_ms >= policy.min_asked_speech_ms and phrased(text))
 
     def _whole_again(self, turn: Turn, text: str, named: Target) -> bool | None:
         """Whether a careful listen hears the target that ``text`` names only in part, whole

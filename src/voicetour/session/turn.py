@@ -57,6 +57,9 @@ class Turn:
     voiced_ms: int = 0
     """Voiced audio so far (the pre-roll's not counted)."""
     audio: bytearray = field(default_factory=bytearray)
+    noise: bytes = b""
+    """The room before the person spoke (no speech: the pre-roll less the frames that started
+    the turn), which the verifier takes out of the speech (``audio.denoise``)."""
     words: dict[ListenKind, str] = field(default_factory=dict)
     """The verifier's words for all the speech so far, by kind of listen ('pause' also holds a
     background answer that covered the last voiced frame); emptied when more speech arrives."""
