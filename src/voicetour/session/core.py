@@ -44,6 +44,7 @@ from voicetour.events import (
     State,
     Transcribe,
 )
+from voicetour.intent.ranker import phrased
 from voicetour.intent.text import control_of
 from voicetour.session import reply
 from voicetour.session.choose import EARLY_HINTED_ALIKE, Choice, choose, hinted_alike
@@ -369,6 +370,14 @@ class Session(TurnDecisions):
         pages = self._spoke_enough(turn, text if source == "verifier" else "") or self._alike(turn)
         fuzzy = source not in ("grammar", "alike")
         return events + self.tour.resolve(at, text, turn.committed, turn.before, fuzzy=fuzzy, pages=pages)
+
+    def _spoke_enough(self, turn: Turn, text: str) -> bool:
+        """Whether the turn had speech enough to go to a page, at its end, on the verifier's
+        ``text`` (``PolicyConfig.min_page_speech_ms``, ``min_asked_speech_ms``; not at a pause,
+        where "Where is the Ed of", of "where is the editable table", showed AdminBSB's Editors)."""
+        policy = self.config.policy
+        return turn.spoken_ms >= policy.min_page_speech_ms or (
+            turn.spoken_ms >= policy.min_asked_speech_ms and phrased(text))
 
     def _alike(self, turn: Turn) -> bool:
         """Whether the grammar's final words and the verifier's name the same page, neither

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from voicetour.audio.vad import Endpointer
 from voicetour.events import Candidate, Candidates, Event, ListenKind, Partial, Prerender, Transcribe
 from voicetour.intent.naming import Target
-from voicetour.intent.ranker import Ranked, phrased
+from voicetour.intent.ranker import Ranked
 from voicetour.intent.text import content_stems, control_of
 from voicetour.session.choose import Choice, careful_hint, focus_names, hinted_alike
 from voicetour.session.config import SessionConfig
@@ -272,19 +272,12 @@ class TurnDecisions:
             elif self.endpointer.silence_ms < self.config.policy.ahead_ms:
                 return None  # most of a page's name ("Jummy the Datatables": Jquery Datatables): shown after
                 # a longer pause than a speaker makes inside a sentence, not at the end (400 ms)
-        if not self._spoke_enough(turn, text) and named not in (self.tour.choices or ()):
+        if turn.spoken_ms < self.config.policy.min_page_speech_ms and named not in (self.tour.choices or ()):
             return []  # too little speech to go to a page at a pause (unless it answers the question): the end decides
         pause.decided = named
         if turn.committed is not None and turn.committed.url == named.url:
             return []
         return self._switch(turn, named)
-
-    def _spoke_enough(self, turn: Turn, text: str) -> bool:
-        """Whether the turn had speech enough to go to a page on the verifier's ``text``
-        (``PolicyConfig.min_page_speech_ms``, ``min_asked_speech_ms``)."""
-        policy = self.config.policy
-        return turn.spoken_ms >= policy.min_page_speech_ms or (
-            turn.spoken_ms >= policy.min_asked_speech_ms and phrased(text))
 
     def _whole_again(self, turn: Turn, text: str, named: Target) -> bool | None:
         """Whether a careful listen hears the target that ``text`` names only in part, whole

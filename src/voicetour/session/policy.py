@@ -72,7 +72,9 @@ class PolicyConfig:
     in 10 dB noise), 880 ms (the real apps' requests)."""
     min_asked_speech_ms: int = 350
     """...unless the verifier heard it asked for in words, "show me X", "take me to X" (``Ranker.
-    phrased``), which one word said alone does not become: then this much speech is enough. In
+    phrased``), which one word said alone does not become: then this much speech is enough at the
+    turn's end (not at a pause: "Where is the Ed of", of "where is the editable table", showed
+    AdminBSB's Editors page, and tabler's "Open the map as page" its Maps page). In
     10 dB noise the endpointer thins a short request's edges: piper's "show me billing" was 600
     ms of speech in quiet, 480 in noise (whisper: "Show me Bill.", the Billing page, never
     gone to). Of real people's one-word clips and wake words (169), whisper heard none so."""
