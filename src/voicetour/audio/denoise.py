@@ -43,10 +43,15 @@ def denoise(audio: np.ndarray, noise: np.ndarray) -> np.ndarray:
     power = np.abs(spectra) ** 2
     gain = np.sqrt(np.maximum(1.0 - ALPHA * room_power / np.maximum(power, 1e-12), FLOOR**2))
     out = np.fft.irfft(spectra * gain, n=WINDOW, axis=1) * window
-    total = np.zeros((len(out) - 1) * HOP + WINDOW, np.float64)
-    weight = np.zeros_like(total)
-    for i, frame in enumerate(out):  # overlap-add
-        total[i * HOP : i * HOP + WINDOW] += frame
-        weight[i * HOP : i * HOP + WINDOW] += window * window
-    clean = total / np.maximum(weight, 1e-6)
+    clean = _overlap_add(out) / np.maximum(_overlap_add(np.broadcast_to(window * window, out.shape)), 1e-6)
     return clean[WINDOW : WINDOW + audio.size].astype(np.float32)
+
+
+def _overlap_add(frames: np.ndarray) -> np.ndarray:
+    """Frames ``HOP`` apart summed into one signal: each window is ``WINDOW // HOP`` hops, so
+    hop by hop, the sum of as many shifted slices of the frames."""
+    parts = WINDOW // HOP
+    total = np.zeros((len(frames) + parts - 1, HOP), np.float64)
+    for j in range(parts):
+        total[j : j + len(frames)] += frames[:, j * HOP : (j + 1) * HOP]
+    return total.reshape(-1)
