@@ -43,7 +43,7 @@ def denoise(audio: np.ndarray, noise: np.ndarray) -> np.ndarray:
     power = np.abs(spectra) ** 2
     gain = np.sqrt(np.maximum(1.0 - ALPHA * room_power / np.maximum(power, 1e-12), FLOOR**2))
     out = np.fft.irfft(spectra * gain, n=WINDOW, axis=1) * window
-    clean = _overlap_add(out) / np.maximum(_overlap_add(np.broadcast_to(window * window, out.shape)), 1e-6)
+    clean: np.ndarray = _overlap_add(out) / np.maximum(_overlap_add(np.broadcast_to(window * window, out.shape)), 1e-6)
     return clean[WINDOW : WINDOW + audio.size].astype(np.float32)
 
 
