@@ -7,7 +7,7 @@ fixtures' 10 dB pink noise its word error rate was 0.377 against 0.109 on the sa
 without noise; with the noise taken out, 0.283-0.341 (the floor at -10 / -6 dB), and 0.109 on
 the quiet ones. Harder subtraction left "musical" residue it heard as words. Whole turns
 (docs/measuring.md, fourteenth session): the fixtures went from 0.944 to 0.978 right at a -10
-dB floor and 0.989 at -6 dB, 2 and 1 files showing a wrong page; on the quick bench (down to 5
+dB floor and 0.989 at -6 dB (2 files showing a wrong page before, 1-2 after); on the quick bench (down to 5
 dB) 0.897-0.905 to 0.921-0.929, but 1 to 4 files showing a wrong page (whisper hears words in
 5-10 dB noise where it heard none: "Show me between them, Bill."). Real people's recordings
 (coffee orders, one-word clips): the same. About 4 ms for 3 s of speech here."""
